@@ -1,0 +1,1 @@
+//! cryptodev-cuse.
