@@ -1,1 +1,119 @@
-fn main() {}
+//! The `cryptodev-cuse` daemon: serves `/dev/<name>` (default `/dev/crypto`) through CUSE.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, ValueEnum};
+use nix::sys::signal::{SigSet, Signal};
+
+use cryptodev_cuse::backend::soft::RustCryptoBackend;
+use cryptodev_cuse::cuse::server::{self, InitOptions};
+use cryptodev_cuse::cuse::Shutdown;
+use cryptodev_cuse::device::CryptoDevice;
+use cryptodev_cuse::memory::Access;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MemoryAccess {
+    /// process_vm_readv/writev where permitted, CUSE RETRY rounds otherwise.
+    Auto,
+    /// CUSE RETRY rounds only (each direction of an ioctl is then limited to 128 KiB).
+    Retry,
+}
+
+/// Serve the cryptodev /dev/crypto ioctl ABI from user space through CUSE.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Options {
+    /// Device name: the node appears as /dev/NAME.
+    #[arg(long, default_value = "crypto")]
+    name: String,
+    /// Worker threads serving requests.
+    #[arg(long, default_value_t = default_threads())]
+    threads: usize,
+    /// Stay in the foreground (otherwise detach once the device exists).
+    #[arg(long)]
+    foreground: bool,
+    /// Log filter: error, warn, info, debug, trace, or a tracing directive list.
+    #[arg(long, default_value = "info")]
+    log_level: String,
+    /// How the daemon reaches callers' buffers.
+    #[arg(long, value_enum, default_value = "auto")]
+    memory_access: MemoryAccess,
+    /// The CUSE control device.
+    #[arg(long, default_value = "/dev/cuse", hide = true)]
+    cuse_device: PathBuf,
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
+fn main() -> ExitCode {
+    let options = Options::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&options.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    // Workers inherit this mask, so only the signal thread ever sees SIGTERM/SIGINT.
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGTERM);
+    signals.add(Signal::SIGINT);
+    signals
+        .thread_block()
+        .map_err(|e| format!("blocking signals: {e}"))?;
+
+    let shutdown = Arc::new(Shutdown::new().map_err(|e| format!("shutdown pipe: {e}"))?);
+    let channel = Arc::new(server::open_channel(&options.cuse_device).map_err(|e| e.to_string())?);
+    let init = InitOptions {
+        name: options.name.clone(),
+        sysfs_class: Some(PathBuf::from("/sys/class/cuse")),
+    };
+    server::handshake(&channel, &shutdown, &init).map_err(|e| e.to_string())?;
+
+    if !options.foreground {
+        nix::unistd::daemon(false, false).map_err(|e| format!("detaching: {e}"))?;
+    }
+
+    let signal_shutdown = Arc::clone(&shutdown);
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Ok(signal) = signals.wait() {
+                tracing::info!(%signal, "shutting down");
+            }
+            signal_shutdown.trigger();
+        })
+        .map_err(|e| format!("signal thread: {e}"))?;
+
+    let access = match options.memory_access {
+        MemoryAccess::Auto => Access::Auto,
+        MemoryAccess::Retry => Access::RetryOnly,
+    };
+    let device = Arc::new(CryptoDevice::new(
+        Arc::new(RustCryptoBackend::new()),
+        access,
+    ));
+    tracing::info!(
+        device = %format_args!("/dev/{}", options.name),
+        threads = options.threads,
+        ?access,
+        "serving"
+    );
+    server::serve(channel, device, shutdown, options.threads).map_err(|e| e.to_string())?;
+    tracing::info!("device removed");
+    Ok(())
+}

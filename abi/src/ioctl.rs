@@ -131,4 +131,12 @@ impl Ioctl {
     pub const fn arg_size(self, layout: Layout) -> usize {
         crate::ioc::ioc_size(self.code(layout))
     }
+
+    /// Whether the driver reads the argument struct (the others only write it, or nothing).
+    pub const fn reads_arg(self) -> bool {
+        !matches!(
+            self,
+            Ioctl::CrioGet | Ioctl::AsymFeatures | Ioctl::AsyncFetch
+        )
+    }
 }

@@ -18,7 +18,7 @@ pub use alg::{AlgKind, Algorithm, KeyLengths};
 pub use consts::{CopFlags, Direction, KeyOp};
 pub use ioctl::{Ioctl, Layout};
 pub use request::{
-    ArgStruct, AuthCryptParams, BigNumParam, CryptParams, KeyParams, Request, SessionParams,
+    ArgStruct, AuthCryptParams, BigNumParam, CryptParams, KeyParams, Reply, Request, SessionParams,
 };
 
 /// Why a caller's request could not be decoded.

@@ -315,3 +315,30 @@ impl Request {
         Request::decode(ioctl, layout, arg)
     }
 }
+
+/// The argument struct a handler writes back, typed; encoded over the caller's original bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Session(SessionParams),
+    SessionInfo(wire::SessionInfoOp),
+    Crypt(CryptParams),
+    AuthCrypt(AuthCryptParams),
+    Key(KeyParams),
+    /// A `u32` output: CRIOGET's fd, CIOCASYMFEAT's feature mask.
+    Word(u32),
+}
+
+impl Reply {
+    /// Writes the reply over `bytes`, which hold the caller's struct as read (or zeros for
+    /// output-only arguments).
+    pub fn encode_into(&self, layout: Layout, bytes: &mut [u8]) -> Result<(), AbiError> {
+        match self {
+            Reply::Session(p) => p.encode_into(layout, bytes),
+            Reply::SessionInfo(p) => p.encode_into(layout, bytes),
+            Reply::Crypt(p) => p.encode_into(layout, bytes),
+            Reply::AuthCrypt(p) => p.encode_into(layout, bytes),
+            Reply::Key(p) => p.encode_into(layout, bytes),
+            Reply::Word(p) => p.encode_into(layout, bytes),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! `vmtest [--timeout SECS] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...`
+//!
+//! Prepares the guest image (cached), runs COMMAND (its words joined with spaces, as a shell
+//! command line) in a fresh guest, prints the command's output and the console log path, and
+//! exits with the guest command's exit status; 124 on timeout, 125 when the guest ended
+//! without reporting (e.g. a kernel panic), 2 on a harness error or bad usage.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use guest_harness::{GuestImage, GuestRun, HarnessError};
+
+const USAGE: &str =
+    "usage: vmtest [--timeout SECS] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...";
+
+/// Parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+struct Args {
+    timeout: Option<Duration>,
+    af_alg: bool,
+    virtio_crypto: bool,
+    cwd: Option<PathBuf>,
+    command: String,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        timeout: None,
+        af_alg: true,
+        virtio_crypto: false,
+        cwd: None,
+        command: String::new(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--" => {
+                parsed.command = it.map(String::as_str).collect::<Vec<_>>().join(" ");
+                break;
+            }
+            "--timeout" => {
+                let v = it.next().ok_or("--timeout needs a value")?;
+                let secs: u64 =
+                    v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
+                        format!("--timeout: not a positive number of seconds: {v}")
+                    })?;
+                parsed.timeout = Some(Duration::from_secs(secs));
+            }
+            "--cwd" => parsed.cwd = Some(PathBuf::from(it.next().ok_or("--cwd needs a value")?)),
+            "--no-af-alg" => parsed.af_alg = false,
+            "--virtio-crypto" => parsed.virtio_crypto = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if parsed.command.trim().is_empty() {
+        return Err("no command given after --".to_owned());
+    }
+    Ok(parsed)
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse_args(&argv) {
+        Ok(args) => args,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("vmtest: {msg}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = std::time::Instant::now();
+    let image = match GuestImage::prepare() {
+        Ok(image) => {
+            eprintln!(
+                "vmtest: guest image ready in {:.2} s (kernel {})",
+                started.elapsed().as_secs_f64(),
+                image.release()
+            );
+            image
+        }
+        Err(e) => {
+            eprintln!("vmtest: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut run = GuestRun::new(&image).command(args.command);
+    if let Some(t) = args.timeout {
+        run = run.timeout(t);
+    }
+    if let Some(dir) = args.cwd {
+        run = run.cwd(dir);
+    }
+    if !args.af_alg {
+        run = run.without_af_alg();
+    }
+    if args.virtio_crypto {
+        run = run.with_virtio_crypto();
+    }
+    match run.run() {
+        Ok(outcome) => {
+            print!("{}", outcome.output);
+            eprintln!(
+                "vmtest: exit {} after {:.2} s ({:?}); console log: {}",
+                outcome.exit_code,
+                outcome.duration.as_secs_f64(),
+                outcome.accelerator,
+                outcome.log_path.display()
+            );
+            ExitCode::from(u8::try_from(outcome.exit_code).unwrap_or(255))
+        }
+        Err(e) => {
+            eprintln!("vmtest: {e}");
+            ExitCode::from(match e {
+                HarnessError::Timeout { .. } => 124,
+                HarnessError::NoMarker { .. } | HarnessError::GuestPanic { .. } => 125,
+                _ => 2,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn parses_options_and_command() {
+        let a = parse_args(&v(&[
+            "--timeout",
+            "30",
+            "--no-af-alg",
+            "--virtio-crypto",
+            "--cwd",
+            "/w",
+            "--",
+            "ls",
+            "-l",
+        ]))
+        .unwrap();
+        assert_eq!(
+            a,
+            Args {
+                timeout: Some(Duration::from_secs(30)),
+                af_alg: false,
+                virtio_crypto: true,
+                cwd: Some(PathBuf::from("/w")),
+                command: "ls -l".to_owned(),
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        assert!(parse_args(&v(&["ls"])).is_err());
+        assert!(parse_args(&v(&["--"])).is_err());
+        assert!(parse_args(&v(&["--timeout", "x", "--", "ls"])).is_err());
+        assert!(parse_args(&v(&["--timeout"])).is_err());
+        assert!(parse_args(&v(&["--", "--timeout", "3"])).unwrap().command == "--timeout 3");
+    }
+}

@@ -1,0 +1,90 @@
+//! Crypto backends: one trait, several providers (RustCrypto in the daemon today; AF_ALG
+//! later). The ioctl handlers only ever see these traits.
+//!
+//! The shape follows a crypto provider: the backend is a registry that says which algorithms
+//! it implements and hands out keyed contexts; a cipher context transforms data in place and
+//! carries the chaining value (IV) the way the kernel's transforms do; a hash context can be
+//! updated, finished, reset and forked (CIOCCPHASH).
+
+use cryptodev_abi::Algorithm;
+
+pub mod kat;
+pub mod soft;
+
+/// Why a backend refused a request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The backend has no implementation of this algorithm.
+    #[error("{0:?} is not implemented by this backend")]
+    Unsupported(Algorithm),
+    /// The key was refused (wrong length, weak key the transform rejects).
+    #[error("key rejected for {0:?}")]
+    BadKey(Algorithm),
+    /// The data length does not fit the mode (e.g. XTS below one block).
+    #[error("invalid length {len} for {alg:?}")]
+    BadLength { alg: Algorithm, len: usize },
+    /// The backend failed while running the operation.
+    #[error("backend failure: {0}")]
+    Failed(String),
+}
+
+/// Names a session reports through CIOCGSESSINFO.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DriverInfo {
+    /// The kernel-style algorithm name, e.g. `cbc(aes)`.
+    pub name: String,
+    /// The implementation's name, e.g. `cbc-aes-rustcrypto`.
+    pub driver: String,
+    /// Whether the implementation runs off the CPU (SIOP_FLAG_KERNEL_DRIVER_ONLY).
+    pub hardware: bool,
+}
+
+/// A provider of keyed cipher and hash contexts.
+pub trait Backend: Send + Sync {
+    /// Short name for logs, e.g. `rustcrypto`.
+    fn name(&self) -> &'static str;
+
+    /// Whether `alg` is implemented.
+    fn supports(&self, alg: Algorithm) -> bool;
+
+    /// A cipher context for a cipher id of the ABI with `key`. Key lengths are checked
+    /// against the ABI table by the caller; the backend still rejects what its transform
+    /// rejects.
+    fn cipher(&self, alg: Algorithm, key: &[u8]) -> Result<Box<dyn CipherContext>, BackendError>;
+
+    /// A hash context for a hash id (`key` ignored) or an HMAC id (`key` may be empty).
+    fn hash(&self, alg: Algorithm, key: &[u8]) -> Result<Box<dyn HashContext>, BackendError>;
+}
+
+/// A keyed cipher. `iv` is the chaining value: the caller passes the IV to start from and
+/// finds in it afterwards the IV that continues the stream (last ciphertext block for CBC,
+/// counter advanced by the blocks used for CTR), exactly as the kernel leaves it.
+pub trait CipherContext: Send {
+    fn info(&self) -> DriverInfo;
+
+    /// Encrypts `data` in place. `data.len()` is a multiple of the block size.
+    fn encrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError>;
+
+    /// Decrypts `data` in place. `data.len()` is a multiple of the block size.
+    fn decrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError>;
+}
+
+/// A running digest or HMAC.
+pub trait HashContext: Send {
+    fn info(&self) -> DriverInfo;
+
+    /// The algorithm id the context was made for.
+    fn algorithm(&self) -> Algorithm;
+
+    /// Absorbs `data`.
+    fn update(&mut self, data: &[u8]);
+
+    /// Writes the digest into `out` (`digest_size` bytes) and resets to the initial state.
+    fn finish(&mut self, out: &mut [u8]);
+
+    /// Returns to the initial state (keyed, for HMAC).
+    fn reset(&mut self);
+
+    /// An independent copy of the current state.
+    fn fork(&self) -> Box<dyn HashContext>;
+}

@@ -1,0 +1,88 @@
+//! The CUSE transport: the only code that knows the FUSE/CUSE wire format and `/dev/cuse`.
+//!
+//! [`server`] performs the CUSE_INIT handshake and runs worker threads that read requests and
+//! hand them to a [`Device`]; each request that expects an answer gets exactly one. An ioctl
+//! is served in rounds: the device may answer a round with [`IoctlReply::Retry`], naming the
+//! caller memory the kernel should copy in (and reserve for copying out) before asking again.
+
+use cryptodev_abi::Layout;
+use nix::errno::Errno;
+
+pub mod channel;
+pub mod request;
+pub mod server;
+pub mod wire;
+
+pub use channel::Channel;
+pub use server::{serve, Shutdown};
+
+/// Who issued a request, as the kernel reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The calling thread's id in the daemon's pid namespace; 0 when not visible there.
+    pub pid: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// A span of the caller's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    pub addr: u64,
+    pub len: usize,
+}
+
+/// One round of an ioctl.
+#[derive(Debug)]
+pub struct IoctlCall<'a> {
+    /// The open file's handle, as returned by [`Device::open`].
+    pub fh: u64,
+    /// The caller's struct layout (32-bit callers arrive through the compat path).
+    pub layout: Layout,
+    pub cmd: u32,
+    pub arg: u64,
+    /// The caller memory requested in the previous round's in-regions, concatenated; empty
+    /// in the first round.
+    pub input: &'a [u8],
+    /// Bytes reserved by the previous round's out-regions; 0 in the first round.
+    pub out_size: usize,
+}
+
+impl IoctlCall<'_> {
+    /// Whether this is the first round (nothing was requested yet).
+    pub fn is_first_round(&self) -> bool {
+        self.input.is_empty() && self.out_size == 0
+    }
+}
+
+/// How a device answers one ioctl round.
+#[derive(Debug, PartialEq, Eq)]
+pub enum IoctlReply {
+    /// The ioctl returns `result`; `output` is scattered over the previous round's
+    /// out-regions in order (it may be shorter than they are).
+    Done { result: i32, output: Vec<u8> },
+    /// Ask the kernel to copy `inputs` from the caller and call again; `outputs` are where the
+    /// final reply's output goes.
+    Retry {
+        inputs: Vec<Region>,
+        outputs: Vec<Region>,
+    },
+    /// The ioctl fails with this errno.
+    Error(Errno),
+}
+
+/// A character device served over CUSE.
+pub trait Device: Send + Sync {
+    /// A new open file; the returned handle comes back with every request on it.
+    fn open(&self, caller: &Caller, flags: u32) -> Result<u64, Errno>;
+
+    /// The last reference to the open file went away.
+    fn release(&self, fh: u64);
+
+    /// One round of an ioctl.
+    fn ioctl(&self, caller: &Caller, call: &IoctlCall<'_>) -> IoctlReply;
+
+    /// Current readiness (`POLL*` bits) of the open file; `kh` identifies the waiters to wake
+    /// with [`Channel::notify_poll_wakeup`] when `schedule_notify` is set.
+    fn poll(&self, fh: u64, kh: u64, events: u32, schedule_notify: bool) -> Result<u32, Errno>;
+}
