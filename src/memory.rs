@@ -93,6 +93,16 @@ pub struct Completion {
 }
 
 impl Completion {
+    /// Whether each output fits its region exactly, so nothing lands in the wrong buffer.
+    fn fits(&self, plan: &Plan) -> bool {
+        self.outputs.len() <= plan.writes.len()
+            && self
+                .outputs
+                .iter()
+                .zip(&plan.writes)
+                .all(|(data, region)| data.len() == region.len)
+    }
+
     /// An operation that failed before producing anything.
     pub fn failed(errno: Errno) -> Completion {
         Completion {
@@ -239,6 +249,13 @@ fn serve_direct(
         Err(errno) => return Some(IoctlReply::Error(errno)),
     }
     let completion = operation.execute(&request, &plan, &Inputs::new(&input, &plan.reads));
+    if !completion.fits(&plan) {
+        tracing::error!(
+            ioctl = ioctl.name(),
+            "handler output does not match its plan"
+        );
+        return Some(IoctlReply::Error(Errno::EIO));
+    }
     let mut result = completion.result;
     for (region, data) in plan.writes.iter().zip(&completion.outputs) {
         if let Err(errno) = write_remote(pid, *region, data) {
@@ -295,10 +312,9 @@ fn write_remote(pid: Pid, region: Region, data: &[u8]) -> Result<(), Errno> {
     if data.is_empty() {
         return Ok(());
     }
-    let len = data.len().min(region.len);
-    let remote = [remote_iovec(region.addr, len)?];
-    let written = process_vm_writev(pid, &[IoSlice::new(&data[..len])], &remote)?;
-    if written != len {
+    let remote = [remote_iovec(region.addr, data.len())?];
+    let written = process_vm_writev(pid, &[IoSlice::new(data)], &remote)?;
+    if written != data.len() {
         return Err(Errno::EFAULT);
     }
     Ok(())
@@ -383,6 +399,13 @@ fn serve_retry(
         }
     }
     let completion = operation.execute(&request, &plan, &Inputs::new(rest, &plan.reads));
+    if !completion.fits(&plan) {
+        tracing::error!(
+            ioctl = ioctl.name(),
+            "handler output does not match its plan"
+        );
+        return IoctlReply::Error(Errno::EIO);
+    }
     let mut output = Vec::with_capacity(out_bytes);
     for data in &completion.outputs {
         output.extend_from_slice(data);

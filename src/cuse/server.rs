@@ -242,6 +242,8 @@ fn worker(channel: &Channel, device: &dyn Device, shutdown: &Shutdown) -> Result
             Err(e) => return Err(ServeError::Read(e)),
         };
         dispatch(channel, device, &buf[..len]);
+        // RETRY rounds bring keys and plaintext through this buffer.
+        zeroize::Zeroize::zeroize(&mut buf[..len]);
     }
 }
 

@@ -349,7 +349,7 @@ fn fallback_kernel(kernels: &Path, why: HarnessError) -> Result<Kernel> {
             let stamp = fs::metadata(kernel.dir.join("complete"))
                 .and_then(|m| m.modified())
                 .unwrap_or(SystemTime::UNIX_EPOCH);
-            if best.as_ref().map_or(true, |(t, _)| stamp > *t) {
+            if best.as_ref().is_none_or(|(t, _)| stamp > *t) {
                 best = Some((stamp, kernel));
             }
         }
@@ -748,7 +748,7 @@ fn prune(cache: &Path, current_kernel: &Path, current_initramfs: &Path) {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
-            .map_or(true, |age| age > PRUNE_AGE)
+            .is_none_or(|age| age > PRUNE_AGE)
     };
     if let Ok(entries) = fs::read_dir(cache) {
         for path in entries.flatten().map(|e| e.path()) {
