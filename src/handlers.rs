@@ -154,7 +154,7 @@ fn plan_crypt(session: &Session, params: &CryptParams) -> Result<Plan, Errno> {
     Direction::try_from(params.op).map_err(|_| Errno::EINVAL)?;
     let iv_size = session.cipher.as_ref().map_or(0, |c| c.alg.iv_size());
     if let Some(cipher) = &session.cipher {
-        if params.len % cipher.alg.block_size().max(1) != 0 {
+        if !params.len.is_multiple_of(cipher.alg.block_size().max(1)) {
             return Err(Errno::EINVAL);
         }
     }

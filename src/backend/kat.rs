@@ -213,7 +213,7 @@ type Checked = Result<(), String>;
 
 fn hex(s: &str) -> Result<Vec<u8>, String> {
     let digits = s.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits in table entry {s:?}"));
     }
     let nibble = |c: u8| match c {
@@ -292,7 +292,7 @@ fn next_iv(alg: Algorithm, iv: &[u8], pt: &[u8], ct: &[u8]) -> Result<Vec<u8>, S
     }
     match alg {
         Algorithm::AesCtr => counter_add(iv, ct.len().div_ceil(16)),
-        Algorithm::AesOfb if ct.len() >= bs && ct.len() % bs == 0 => {
+        Algorithm::AesOfb if ct.len() >= bs && ct.len().is_multiple_of(bs) => {
             Ok(xor(&pt[ct.len() - bs..], &ct[ct.len() - bs..]))
         }
         Algorithm::AesOfb => Err("OFB table vectors must be whole blocks".to_owned()),

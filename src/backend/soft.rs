@@ -482,7 +482,7 @@ const XTS_BLOCK: usize = 16;
 
 impl<C: SoftBlockCipher16> XtsCtx<C> {
     fn boxed(alg: Algorithm, key: &[u8]) -> Result<Box<dyn CipherContext>, BackendError> {
-        if key.len() % 2 != 0 {
+        if !key.len().is_multiple_of(2) {
             return Err(BackendError::BadKey(alg));
         }
         let (data_key, tweak_key) = key.split_at(key.len() / 2);
