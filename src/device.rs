@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use cryptodev_abi::Ioctl;
 use nix::errno::Errno;
 
 use crate::backend::Backend;
-use crate::cuse::{Caller, Device, IoctlCall, IoctlReply};
+use crate::cuse::{Caller, Channel, Device, IoctlCall, IoctlReply};
 use crate::handlers::FileOps;
+use crate::jobs::{Executor, JobRunner};
 use crate::memory::{self, Access};
 use crate::session::OpenFile;
 
@@ -20,6 +21,29 @@ pub struct CryptoDevice {
     next_fh: AtomicU64,
     backend: Arc<dyn Backend>,
     access: Access,
+    runner: Arc<dyn JobRunner>,
+    jobs: Arc<JobThreads>,
+}
+
+/// Runs asynchronous jobs and wakes poll waiters through the CUSE channel once attached.
+#[derive(Debug)]
+struct JobThreads {
+    executor: Executor,
+    channel: OnceLock<Arc<Channel>>,
+}
+
+impl JobRunner for JobThreads {
+    fn spawn(&self, task: Box<dyn FnOnce() + Send>) {
+        self.executor.spawn(task);
+    }
+
+    fn wake(&self, kh: u64) {
+        if let Some(channel) = self.channel.get() {
+            if let Err(e) = channel.notify_poll_wakeup(kh) {
+                tracing::debug!(kh, "poll wake-up not delivered: {e}");
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for CryptoDevice {
@@ -32,13 +56,30 @@ impl std::fmt::Debug for CryptoDevice {
 }
 
 impl CryptoDevice {
-    pub fn new(backend: Arc<dyn Backend>, access: Access) -> CryptoDevice {
-        CryptoDevice {
+    /// A device whose sessions use `backend`, whose asynchronous jobs run on `job_threads`
+    /// threads.
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        access: Access,
+        job_threads: usize,
+    ) -> std::io::Result<CryptoDevice> {
+        let jobs = Arc::new(JobThreads {
+            executor: Executor::new(job_threads)?,
+            channel: OnceLock::new(),
+        });
+        Ok(CryptoDevice {
             files: Mutex::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             backend,
             access,
-        }
+            runner: jobs.clone(),
+            jobs,
+        })
+    }
+
+    /// Lets finished asynchronous jobs wake poll waiters through `channel`.
+    pub fn attach_channel(&self, channel: Arc<Channel>) {
+        let _ = self.jobs.channel.set(channel);
     }
 
     fn files(&self) -> MutexGuard<'_, HashMap<u64, Arc<OpenFile>>> {
@@ -50,9 +91,6 @@ impl CryptoDevice {
         self.files().len()
     }
 }
-
-/// POLLOUT | POLLWRNORM: nothing to fetch, room to submit.
-const WRITABLE: u32 = (libc::POLLOUT | libc::POLLWRNORM) as u32;
 
 impl Device for CryptoDevice {
     fn open(&self, caller: &Caller, _flags: u32) -> Result<u64, Errno> {
@@ -83,14 +121,13 @@ impl Device for CryptoDevice {
         let ops = FileOps {
             file: &file,
             backend: self.backend.as_ref(),
+            runner: &self.runner,
         };
         memory::serve(call, caller, ioctl, &ops, &file.pending, self.access)
     }
 
-    fn poll(&self, fh: u64, _kh: u64, _events: u32, _notify: bool) -> Result<u32, Errno> {
-        if !self.files().contains_key(&fh) {
-            return Err(Errno::EBADF);
-        }
-        Ok(WRITABLE)
+    fn poll(&self, fh: u64, kh: u64, _events: u32, notify: bool) -> Result<u32, Errno> {
+        let file = self.files().get(&fh).cloned().ok_or(Errno::EBADF)?;
+        Ok(file.jobs.readiness(notify.then_some(kh)))
     }
 }

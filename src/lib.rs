@@ -11,9 +11,11 @@
 //! [`device`] ties them together as the CUSE device.
 #![forbid(unsafe_code)]
 
+pub mod asym;
 pub mod backend;
 pub mod cuse;
 pub mod device;
 pub mod handlers;
+pub mod jobs;
 pub mod memory;
 pub mod session;

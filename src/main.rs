@@ -104,10 +104,11 @@ fn run(options: &Options) -> Result<(), String> {
         MemoryAccess::Auto => Access::Auto,
         MemoryAccess::Retry => Access::RetryOnly,
     };
-    let device = Arc::new(CryptoDevice::new(
-        Arc::new(RustCryptoBackend::new()),
-        access,
-    ));
+    let device = Arc::new(
+        CryptoDevice::new(Arc::new(RustCryptoBackend::new()), access, options.threads)
+            .map_err(|e| format!("job threads: {e}"))?,
+    );
+    device.attach_channel(Arc::clone(&channel));
     tracing::info!(
         device = %format_args!("/dev/{}", options.name),
         threads = options.threads,

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use cryptodev_abi::Algorithm;
 use zeroize::Zeroizing;
 
-use crate::backend::{CipherContext, HashContext};
+use crate::backend::{AeadContext, CipherContext, HashContext};
+use crate::jobs::JobQueue;
 use crate::memory::PendingRetries;
 
 /// A cipher bound to a session, with the chaining value the next operation starts from.
@@ -25,10 +26,29 @@ pub struct HashState {
     pub ctx: Box<dyn HashContext>,
 }
 
-/// One session: a cipher, a hash, or both (hash over the plaintext).
+/// An AEAD transform bound to a session, with the IV an operation without one reuses.
+pub struct AeadState {
+    pub alg: Algorithm,
+    pub ctx: Box<dyn AeadContext>,
+    pub iv: Zeroizing<Vec<u8>>,
+}
+
+/// One session: a cipher, a hash, or both (hash over the plaintext); or an AEAD.
 pub struct Session {
     pub cipher: Option<CipherState>,
     pub hash: Option<HashState>,
+    pub aead: Option<AeadState>,
+}
+
+impl Session {
+    /// The IV size of the session's cipher or AEAD (0 for hash-only and ECB sessions).
+    pub fn iv_size(&self) -> u32 {
+        self.cipher
+            .as_ref()
+            .map(|c| c.alg.iv_size())
+            .or(self.aead.as_ref().map(|a| a.alg.iv_size()))
+            .unwrap_or(0)
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -36,6 +56,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("cipher", &self.cipher.as_ref().map(|c| c.alg))
             .field("hash", &self.hash.as_ref().map(|h| h.alg))
+            .field("aead", &self.aead.as_ref().map(|a| a.alg))
             .finish()
     }
 }
@@ -54,6 +75,8 @@ pub struct OpenFile {
     sessions: Mutex<HashMap<u32, SessionRef>>,
     /// RETRY rounds in flight on this file.
     pub pending: PendingRetries,
+    /// Asynchronous operations (CIOCASYNCCRYPT) submitted on this file.
+    pub jobs: Arc<JobQueue>,
 }
 
 impl OpenFile {

@@ -50,10 +50,9 @@ struct Client {
 
 impl Client {
     fn new(layout: Layout) -> Client {
-        let device = Arc::new(CryptoDevice::new(
-            Arc::new(RustCryptoBackend::new()),
-            Access::RetryOnly,
-        ));
+        let device = Arc::new(
+            CryptoDevice::new(Arc::new(RustCryptoBackend::new()), Access::RetryOnly, 2).unwrap(),
+        );
         let mut kernel = FakeKernel::new(device);
         let fh = kernel.open(0);
         let base = match layout {
@@ -425,10 +424,8 @@ fn sessions_belong_to_their_open_file() {
 /// The direct path reads and writes this process's own buffers with process_vm_readv/writev.
 #[test]
 fn direct_access_serves_an_ioctl_in_one_round() {
-    let device = Arc::new(CryptoDevice::new(
-        Arc::new(RustCryptoBackend::new()),
-        Access::Auto,
-    ));
+    let device =
+        Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), Access::Auto, 2).unwrap());
     let mut kernel = FakeKernel::new(device);
     let pid = std::process::id();
     let fh = kernel.open(pid);

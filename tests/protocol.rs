@@ -29,10 +29,7 @@ fn unhex(text: &str) -> Vec<u8> {
 }
 
 fn device(access: Access) -> Arc<CryptoDevice> {
-    Arc::new(CryptoDevice::new(
-        Arc::new(RustCryptoBackend::new()),
-        access,
-    ))
+    Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), access, 2).unwrap())
 }
 
 #[test]

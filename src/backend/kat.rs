@@ -1,7 +1,7 @@
 //! Known-answer tests that any [`Backend`] can be run against.
 //!
-//! One table of published vectors ([`CIPHER_VECTORS`], [`HASH_VECTORS`]), each with its
-//! source named above its group. [`run`] checks every vector whose algorithm the backend
+//! One table of published vectors ([`CIPHER_VECTORS`], [`HASH_VECTORS`], [`AEAD_VECTORS`]),
+//! each with its source named above its group. [`run`] checks every vector whose algorithm the backend
 //! supports and reports the others as skipped:
 //! - cipher vectors: encryption, decryption (on the same context), the IV left behind where
 //!   the mode defines one (CBC/CFB: last ciphertext block; CTR: counter + blocks; OFB: last
@@ -12,7 +12,13 @@
 //!   block is dropped; CFB: the IV stays at the last full ciphertext block; OFB: the IV is the
 //!   partly used keystream block);
 //! - hash vectors: one shot, three uneven chunks, a fork half-way (both branches), a reset
-//!   after a partial update, and `finish` returning to the initial (keyed) state.
+//!   after a partial update, and `finish` returning to the initial (keyed) state;
+//! - AEAD vectors (GCM, CCM; the IV as the ABI passes it): the default tag length (16),
+//!   encryption (ciphertext and tag) and decryption at the vector's tag length, then the
+//!   refusals: a flipped bit in the tag, the ciphertext or the AAD and a tag of the wrong
+//!   length are all refused, the first three as [`BackendError::BadTag`]; CCM also ignores
+//!   the counter bytes of its IV; GCM vectors with a 16-byte tag are also checked at every
+//!   shorter tag length GCM allows (the short tag is the full tag's prefix).
 //!
 //! A report with no vector run is never a success ([`KatReport::is_success`]).
 
@@ -20,7 +26,7 @@ use std::fmt;
 
 use cryptodev_abi::Algorithm;
 
-use super::{Backend, BackendError};
+use super::{AeadContext, Backend, BackendError};
 
 /// Bytes of a key or message, written the most readable way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +68,21 @@ pub struct HashVector<'a> {
     pub key: Bytes<'a>,
     pub message: Bytes<'a>,
     pub digest: &'a str,
+}
+
+/// An AEAD known answer; all fields hex. `iv` is the whole IV as the ABI passes it: the
+/// 12-byte nonce for `gcm(aes)`, the kernel's 16-byte format for `ccm(aes)` (`iv[0]` = L − 1,
+/// the nonce, zero counter bytes). The tag length is `tag`'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AeadVector<'a> {
+    pub name: &'a str,
+    pub alg: Algorithm,
+    pub key: &'a str,
+    pub iv: &'a str,
+    pub aad: &'a str,
+    pub plaintext: &'a str,
+    pub ciphertext: &'a str,
+    pub tag: &'a str,
 }
 
 /// What happened to one check.
@@ -142,14 +163,25 @@ impl fmt::Display for KatReport {
 
 /// Runs the whole table against `backend`.
 pub fn run(backend: &dyn Backend) -> KatReport {
-    run_vectors(backend, CIPHER_VECTORS, HASH_VECTORS)
+    run_all_vectors(backend, CIPHER_VECTORS, HASH_VECTORS, AEAD_VECTORS)
 }
 
-/// Runs the given vectors (the table, or a modified copy of part of it) against `backend`.
+/// Runs the given cipher and hash vectors (the table, or a modified copy of part of it)
+/// against `backend`.
 pub fn run_vectors(
     backend: &dyn Backend,
     ciphers: &[CipherVector<'_>],
     hashes: &[HashVector<'_>],
+) -> KatReport {
+    run_all_vectors(backend, ciphers, hashes, &[])
+}
+
+/// Runs the given cipher, hash and AEAD vectors against `backend`.
+pub fn run_all_vectors(
+    backend: &dyn Backend,
+    ciphers: &[CipherVector<'_>],
+    hashes: &[HashVector<'_>],
+    aeads: &[AeadVector<'_>],
 ) -> KatReport {
     let mut results = Vec::new();
     let mut record = |description: String, alg: Algorithm, check: &dyn Fn() -> Checked| {
@@ -188,6 +220,17 @@ pub fn run_vectors(
     for v in hashes {
         record(v.name.to_owned(), v.alg, &|| check_hash(backend, v));
     }
+    for v in aeads {
+        record(v.name.to_owned(), v.alg, &|| check_aead(backend, v));
+        record(format!("{}: forgeries refused", v.name), v.alg, &|| {
+            check_aead_refusals(backend, v)
+        });
+        if has_gcm_prefix_check(v) {
+            record(format!("{}: shorter tags", v.name), v.alg, &|| {
+                check_gcm_short_tags(backend, v)
+            });
+        }
+    }
     KatReport {
         backend: backend.name(),
         results,
@@ -206,7 +249,12 @@ pub fn expected_checks(supports: impl Fn(Algorithm) -> bool) -> usize {
             (false, _) => 1,
         })
         .sum();
-    ciphers + HASH_VECTORS.iter().filter(|v| supports(v.alg)).count()
+    let aeads: usize = AEAD_VECTORS
+        .iter()
+        .filter(|v| supports(v.alg))
+        .map(|v| if has_gcm_prefix_check(v) { 3 } else { 2 })
+        .sum();
+    ciphers + HASH_VECTORS.iter().filter(|v| supports(v.alg)).count() + aeads
 }
 
 type Checked = Result<(), String>;
@@ -512,6 +560,201 @@ fn check_hash(backend: &dyn Backend, v: &HashVector<'_>) -> Checked {
     Ok(())
 }
 
+/// The tag lengths below 16 that GCM allows (the kernel's `crypto_gcm_check_authsize`).
+const GCM_SHORT_TAGS: [usize; 6] = [4, 8, 12, 13, 14, 15];
+
+/// GCM vectors with a full 16-byte tag are also checked at every shorter tag length.
+fn has_gcm_prefix_check(v: &AeadVector<'_>) -> bool {
+    v.alg == A::AesGcm && v.tag.len() == 32
+}
+
+struct AeadDecoded {
+    key: Vec<u8>,
+    iv: Vec<u8>,
+    aad: Vec<u8>,
+    pt: Vec<u8>,
+    ct: Vec<u8>,
+    tag: Vec<u8>,
+}
+
+fn decode_aead(v: &AeadVector<'_>) -> Result<AeadDecoded, String> {
+    let d = AeadDecoded {
+        key: hex(v.key)?,
+        iv: hex(v.iv)?,
+        aad: hex(v.aad)?,
+        pt: hex(v.plaintext)?,
+        ct: hex(v.ciphertext)?,
+        tag: hex(v.tag)?,
+    };
+    if d.pt.len() != d.ct.len() {
+        return Err("table entry: plaintext and ciphertext lengths differ".to_owned());
+    }
+    if d.iv.len() != usize::try_from(v.alg.iv_size()).unwrap_or(usize::MAX) {
+        return Err(format!("table entry: IV of {} bytes", d.iv.len()));
+    }
+    if !(1..=16).contains(&d.tag.len()) {
+        return Err(format!("table entry: tag of {} bytes", d.tag.len()));
+    }
+    Ok(d)
+}
+
+/// A context for the vector, at the vector's tag length.
+fn aead_ctx(
+    backend: &dyn Backend,
+    v: &AeadVector<'_>,
+    d: &AeadDecoded,
+) -> Result<Box<dyn AeadContext>, String> {
+    let mut ctx = backend
+        .aead(v.alg, &d.key)
+        .map_err(|e| backend_err("setkey", &e))?;
+    if ctx.tag_len() != 16 {
+        return Err(format!("new context has tag length {}", ctx.tag_len()));
+    }
+    ctx.set_tag_len(d.tag.len())
+        .map_err(|e| backend_err(&format!("set_tag_len({})", d.tag.len()), &e))?;
+    if ctx.tag_len() != d.tag.len() {
+        return Err(format!("tag length {} after setting it", ctx.tag_len()));
+    }
+    Ok(ctx)
+}
+
+/// Encrypts a copy of `pt`: (ciphertext, tag).
+fn seal(
+    ctx: &mut dyn AeadContext,
+    iv: &[u8],
+    aad: &[u8],
+    pt: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let mut buf = pt.to_vec();
+    let tag = ctx
+        .encrypt(iv, aad, &mut buf)
+        .map_err(|e| backend_err("encrypt", &e))?;
+    Ok((buf, tag))
+}
+
+/// Decrypts a copy of `ct`.
+fn open(
+    ctx: &mut dyn AeadContext,
+    iv: &[u8],
+    aad: &[u8],
+    ct: &[u8],
+    tag: &[u8],
+) -> Result<Vec<u8>, BackendError> {
+    let mut buf = ct.to_vec();
+    ctx.decrypt(iv, aad, &mut buf, tag).map(|()| buf)
+}
+
+/// `r` must be [`BackendError::BadTag`].
+fn expect_bad_tag(what: &str, r: Result<Vec<u8>, BackendError>) -> Checked {
+    match r {
+        Err(BackendError::BadTag) => Ok(()),
+        Err(e) => Err(format!("{what}: {e}, expected an authentication failure")),
+        Ok(_) => Err(format!("{what}: accepted")),
+    }
+}
+
+/// A copy of `b` with one bit flipped.
+fn flip_bit(b: &[u8], byte: usize, bit: u8) -> Vec<u8> {
+    let mut out = b.to_vec();
+    if let Some(x) = out.get_mut(byte) {
+        *x ^= 1 << (bit % 8);
+    }
+    out
+}
+
+fn check_aead(backend: &dyn Backend, v: &AeadVector<'_>) -> Checked {
+    let d = decode_aead(v)?;
+    let mut ctx = aead_ctx(backend, v, &d)?;
+    let info = ctx.info();
+    if Some(info.name.as_str()) != v.alg.kernel_name() {
+        return Err(format!("reported name {:?}", info.name));
+    }
+    let (ct, tag) = seal(ctx.as_mut(), &d.iv, &d.aad, &d.pt)?;
+    expect_eq("encrypt", &ct, &d.ct)?;
+    expect_eq("tag", &tag, &d.tag)?;
+    let pt =
+        open(ctx.as_mut(), &d.iv, &d.aad, &d.ct, &d.tag).map_err(|e| backend_err("decrypt", &e))?;
+    expect_eq("decrypt", &pt, &d.pt)?;
+    Ok(())
+}
+
+fn check_aead_refusals(backend: &dyn Backend, v: &AeadVector<'_>) -> Checked {
+    let d = decode_aead(v)?;
+    let mut ctx = aead_ctx(backend, v, &d)?;
+    let last = d.tag.len() - 1;
+    for (what, tag) in [
+        ("first tag bit flipped", flip_bit(&d.tag, 0, 7)),
+        ("last tag bit flipped", flip_bit(&d.tag, last, 0)),
+    ] {
+        expect_bad_tag(what, open(ctx.as_mut(), &d.iv, &d.aad, &d.ct, &tag))?;
+    }
+    if !d.ct.is_empty() {
+        let ct = flip_bit(&d.ct, d.ct.len() / 2, 3);
+        expect_bad_tag(
+            "ciphertext bit flipped",
+            open(ctx.as_mut(), &d.iv, &d.aad, &ct, &d.tag),
+        )?;
+    }
+    if !d.aad.is_empty() {
+        let aad = flip_bit(&d.aad, d.aad.len() - 1, 5);
+        expect_bad_tag(
+            "AAD bit flipped",
+            open(ctx.as_mut(), &d.iv, &aad, &d.ct, &d.tag),
+        )?;
+    }
+    let long = [&d.tag[..], &[0]].concat();
+    for (what, tag) in [
+        ("tag one byte short", &d.tag[..last]),
+        ("tag one byte long", &long),
+    ] {
+        if open(ctx.as_mut(), &d.iv, &d.aad, &d.ct, tag).is_ok() {
+            return Err(format!("{what}: accepted"));
+        }
+    }
+    // The context is still usable after the refusals.
+    let pt = open(ctx.as_mut(), &d.iv, &d.aad, &d.ct, &d.tag)
+        .map_err(|e| backend_err("decrypt after refusals", &e))?;
+    expect_eq("decrypt after refusals", &pt, &d.pt)?;
+    if v.alg == A::AesCcm {
+        // Only iv[0] = L - 1 and the nonce count; the L counter bytes are ignored.
+        let l = usize::from(d.iv[0]) + 1;
+        let mut iv = d.iv.clone();
+        let start = iv.len().saturating_sub(l);
+        iv[start..].fill(0xa5);
+        let (ct, tag) = seal(ctx.as_mut(), &iv, &d.aad, &d.pt)?;
+        expect_eq("encrypt with counter bytes set", &ct, &d.ct)?;
+        expect_eq("tag with counter bytes set", &tag, &d.tag)?;
+    }
+    Ok(())
+}
+
+/// GCM's short tags are prefixes of the full tag.
+fn check_gcm_short_tags(backend: &dyn Backend, v: &AeadVector<'_>) -> Checked {
+    let d = decode_aead(v)?;
+    let mut ctx = aead_ctx(backend, v, &d)?;
+    for len in GCM_SHORT_TAGS {
+        ctx.set_tag_len(len)
+            .map_err(|e| backend_err(&format!("set_tag_len({len})"), &e))?;
+        let (ct, tag) = seal(ctx.as_mut(), &d.iv, &d.aad, &d.pt)?;
+        expect_eq(&format!("encrypt, {len}-byte tag"), &ct, &d.ct)?;
+        expect_eq(&format!("{len}-byte tag"), &tag, &d.tag[..len])?;
+        let pt = open(ctx.as_mut(), &d.iv, &d.aad, &d.ct, &d.tag[..len])
+            .map_err(|e| backend_err(&format!("decrypt, {len}-byte tag"), &e))?;
+        expect_eq(&format!("decrypt, {len}-byte tag"), &pt, &d.pt)?;
+        expect_bad_tag(
+            &format!("{len}-byte tag with its last bit flipped"),
+            open(
+                ctx.as_mut(),
+                &d.iv,
+                &d.aad,
+                &d.ct,
+                &flip_bit(&d.tag[..len], len - 1, 0),
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table
 
@@ -549,6 +792,32 @@ const fn hv<'a>(
         key,
         message,
         digest,
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per field of the vector"
+)]
+const fn av<'a>(
+    name: &'a str,
+    alg: Algorithm,
+    key: &'a str,
+    iv: &'a str,
+    aad: &'a str,
+    plaintext: &'a str,
+    ciphertext: &'a str,
+    tag: &'a str,
+) -> AeadVector<'a> {
+    AeadVector {
+        name,
+        alg,
+        key,
+        iv,
+        aad,
+        plaintext,
+        ciphertext,
+        tag,
     }
 }
 
@@ -1718,6 +1987,246 @@ pub const HASH_VECTORS: &[HashVector<'static>] = &[
     ),
 ];
 
+/// The AEAD vectors.
+pub const AEAD_VECTORS: &[AeadVector<'static>] = &[
+    // The GCM specification (McGrew & Viega, "The Galois/Counter Mode of Operation", rev.
+    // 2005), Appendix B: test cases 1-4 (AES-128), 7-10 (AES-192), 13-16 (AES-256). Cases
+    // 5-6, 11-12 and 17-18 use 8- and 60-byte IVs, which `gcm(aes)` (IV size 12) cannot take.
+    av(
+        "GCM test case 1 (AES-128, empty)",
+        A::AesGcm,
+        "00000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "",
+        "",
+        "58e2fccefa7e3061367f1d57a4e7455a",
+    ),
+    av(
+        "GCM test case 2 (AES-128, one zero block)",
+        A::AesGcm,
+        "00000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "00000000000000000000000000000000",
+        "0388dace60b6a392f328c2b971b2fe78",
+        "ab6e47d42cec13bdf53a67b21257bddf",
+    ),
+    av(
+        "GCM test case 3 (AES-128, 64 bytes)",
+        A::AesGcm,
+        "feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "",
+        GCM_TC3_PT,
+        "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e\
+        21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
+        "4d5c2af327cd64a62cf35abd2ba6fab4",
+    ),
+    av(
+        "GCM test case 4 (AES-128, AAD, 60 bytes)",
+        A::AesGcm,
+        "feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        GCM_TC4_AAD,
+        GCM_TC4_PT,
+        "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e\
+        21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+        "5bc94fbc3221a5db94fae95ae7121a47",
+    ),
+    av(
+        "GCM test case 7 (AES-192, empty)",
+        A::AesGcm,
+        "000000000000000000000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "",
+        "",
+        "cd33b28ac773f74ba00ed1f312572435",
+    ),
+    av(
+        "GCM test case 8 (AES-192, one zero block)",
+        A::AesGcm,
+        "000000000000000000000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "00000000000000000000000000000000",
+        "98e7247c07f0fe411c267e4384b0f600",
+        "2ff58d80033927ab8ef4d4587514f0fb",
+    ),
+    av(
+        "GCM test case 9 (AES-192, 64 bytes)",
+        A::AesGcm,
+        "feffe9928665731c6d6a8f9467308308feffe9928665731c",
+        "cafebabefacedbaddecaf888",
+        "",
+        GCM_TC3_PT,
+        "3980ca0b3c00e841eb06fac4872a2757859e1ceaa6efd984628593b40ca1e19c\
+        7d773d00c144c525ac619d18c84a3f4718e2448b2fe324d9ccda2710acade256",
+        "9924a7c8587336bfb118024db8674a14",
+    ),
+    av(
+        "GCM test case 10 (AES-192, AAD, 60 bytes)",
+        A::AesGcm,
+        "feffe9928665731c6d6a8f9467308308feffe9928665731c",
+        "cafebabefacedbaddecaf888",
+        GCM_TC4_AAD,
+        GCM_TC4_PT,
+        "3980ca0b3c00e841eb06fac4872a2757859e1ceaa6efd984628593b40ca1e19c\
+        7d773d00c144c525ac619d18c84a3f4718e2448b2fe324d9ccda2710",
+        "2519498e80f1478f37ba55bd6d27618c",
+    ),
+    av(
+        "GCM test case 13 (AES-256, empty)",
+        A::AesGcm,
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "",
+        "",
+        "530f8afbc74536b9a963b4f1c4cb738b",
+    ),
+    av(
+        "GCM test case 14 (AES-256, one zero block)",
+        A::AesGcm,
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "000000000000000000000000",
+        "",
+        "00000000000000000000000000000000",
+        "cea7403d4d606b6e074ec5d3baf39d18",
+        "d0d1c8a799996bf0265b98b5d48ab919",
+    ),
+    av(
+        "GCM test case 15 (AES-256, 64 bytes)",
+        A::AesGcm,
+        "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "",
+        GCM_TC3_PT,
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa\
+        8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad",
+        "b094dac5d93471bdec1a502270e3cc6c",
+    ),
+    av(
+        "GCM test case 16 (AES-256, AAD, 60 bytes)",
+        A::AesGcm,
+        "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        GCM_TC4_AAD,
+        GCM_TC4_PT,
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa\
+        8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+        "76fc6ece0f4e1768cddf8853bb2d551b",
+    ),
+    // RFC 3610, section 8: packet vectors 1-3 (AES-128, M = 8, L = 2, 8 bytes of cleartext
+    // header as AAD). IV in the kernel's format: 01 ‖ 13-byte nonce ‖ 00 00.
+    av(
+        "RFC 3610 packet vector 1",
+        A::AesCcm,
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
+        "0100000003020100a0a1a2a3a4a50000",
+        "0001020304050607",
+        "08090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
+        "588c979a61c663d2f066d0c2c0f989806d5f6b61dac384",
+        "17e8d12cfdf926e0",
+    ),
+    av(
+        "RFC 3610 packet vector 2",
+        A::AesCcm,
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
+        "0100000004030201a0a1a2a3a4a50000",
+        "0001020304050607",
+        "08090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "72c91a36e135f8cf291ca894085c87e3cc15c439c9e43a3b",
+        "a091d56e10400916",
+    ),
+    av(
+        "RFC 3610 packet vector 3",
+        A::AesCcm,
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
+        "0100000005040302a0a1a2a3a4a50000",
+        "0001020304050607",
+        "08090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20",
+        "51b1e5f44a197d1da46b0f8e2d282ae871e838bb64da859657",
+        "4adaa76fbd9fb0c5",
+    ),
+    // NIST SP 800-38C, Appendix C: examples 1-3 (AES-128; 4-, 6- and 8-byte tags; nonces of
+    // 7, 8 and 12 bytes, so L = 8, 7 and 3).
+    av(
+        "SP 800-38C example 1 (Tlen 32, L 8)",
+        A::AesCcm,
+        "404142434445464748494a4b4c4d4e4f",
+        "07101112131415160000000000000000",
+        "0001020304050607",
+        "20212223",
+        "7162015b",
+        "4dac255d",
+    ),
+    av(
+        "SP 800-38C example 2 (Tlen 48, L 7)",
+        A::AesCcm,
+        "404142434445464748494a4b4c4d4e4f",
+        "06101112131415161700000000000000",
+        "000102030405060708090a0b0c0d0e0f",
+        "202122232425262728292a2b2c2d2e2f",
+        "d2a1f0e051ea5f62081a7792073d593d",
+        "1fc64fbfaccd",
+    ),
+    av(
+        "SP 800-38C example 3 (Tlen 64, L 3)",
+        A::AesCcm,
+        "404142434445464748494a4b4c4d4e4f",
+        "02101112131415161718191a1b000000",
+        "000102030405060708090a0b0c0d0e0f10111213",
+        "202122232425262728292a2b2c2d2e2f3031323334353637",
+        "e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5",
+        "484392fbc1b09951",
+    ),
+    // Not published: AES-192/256 CCM and empty inputs, computed with OpenSSL 3.0 (through
+    // pyca/cryptography 48), the published vectors above being all AES-128 with both inputs.
+    av(
+        "CCM AES-192, no AAD, M 16, L 4",
+        A::AesCcm,
+        "000102030405060708090a0b0c0d0e0f1011121314151617",
+        "03a0a1a2a3a4a5a6a7a8a9aa00000000",
+        "",
+        "5468697274792d74776f206279746573206f662043434d207061796c6f61642e",
+        "32f1d9b7d6feee1b3b94aac713937fd31ccca34e9ab6c2ed0e1fb4ca058a3484",
+        "ccbf9603f48010334a950d4a142935c9",
+    ),
+    av(
+        "CCM AES-256, no payload, M 10, L 2",
+        A::AesCcm,
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+        "01c0c1c2c3c4c5c6c7c8c9cacbcc0000",
+        "000102030405060708090a0b0c0d0e0f10111213",
+        "",
+        "",
+        "3ab45c94408b411eec28",
+    ),
+    av(
+        "CCM AES-256, nothing, M 4, L 8",
+        A::AesCcm,
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f",
+        "07d0d1d2d3d4d5d60000000000000000",
+        "",
+        "",
+        "",
+        "d996ff0c",
+    ),
+];
+
+/// GCM test cases 3, 9 and 15: the plaintext.
+const GCM_TC3_PT: &str = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72\
+                         1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255";
+
+/// GCM test cases 4, 10 and 16: the plaintext (the first 60 bytes of case 3's).
+const GCM_TC4_PT: &str = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72\
+                         1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
+
+/// GCM test cases 4, 10 and 16: the AAD.
+const GCM_TC4_AAD: &str = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
+
 /// The plaintext of all SP 800-38A vectors (four blocks).
 const SP800_38A_PT: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51\
                           30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
@@ -1763,13 +2272,39 @@ mod tests {
                 v.name
             );
         }
+        for v in AEAD_VECTORS {
+            let d = decode_aead(v).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+            assert!(
+                matches!(v.alg, A::AesGcm | A::AesCcm),
+                "{}: not an AEAD",
+                v.name
+            );
+            if v.alg == A::AesCcm {
+                // Kernel format: L - 1 in 1..=7, nonce, zero counter bytes.
+                let l = usize::from(d.iv[0]) + 1;
+                assert!((2..=8).contains(&l), "{}", v.name);
+                assert!(d.iv[16 - l..].iter().all(|&b| b == 0), "{}", v.name);
+                assert!(
+                    [4, 6, 8, 10, 12, 14, 16].contains(&d.tag.len()),
+                    "{}",
+                    v.name
+                );
+            } else {
+                assert!(
+                    [4, 8, 12, 13, 14, 15, 16].contains(&d.tag.len()),
+                    "{}",
+                    v.name
+                );
+            }
+        }
         // Every algorithm the software backend supports has vectors.
         let backend = RustCryptoBackend;
         for &alg in Algorithm::ALL {
             if backend.supports(alg) {
                 assert!(
                     CIPHER_VECTORS.iter().any(|v| v.alg == alg)
-                        || HASH_VECTORS.iter().any(|v| v.alg == alg),
+                        || HASH_VECTORS.iter().any(|v| v.alg == alg)
+                        || AEAD_VECTORS.iter().any(|v| v.alg == alg),
                     "no vectors for {alg:?}"
                 );
             }
@@ -1828,6 +2363,81 @@ mod tests {
             ..CIPHER_VECTORS[0]
         };
         assert_eq!(run_vectors(&backend, &[bad], &[]).passed(), 0);
+    }
+
+    /// The same for AEAD vectors: a one-bit change in the expected ciphertext or tag, or in
+    /// the key, fails the vector's checks, and only those.
+    #[test]
+    fn mutated_aead_vectors_fail() {
+        let backend = RustCryptoBackend;
+        let flip = |s: &str| -> String { to_hex(&flip_bit(&hex(s).unwrap(), 0, 0)) };
+        // GCM case 4 (AAD and data), RFC 3610 vector 1, SP 800-38C example 1.
+        let picks = [
+            "GCM test case 4",
+            "RFC 3610 packet vector 1",
+            "SP 800-38C example 1",
+        ];
+        for pick in picks {
+            let original = *AEAD_VECTORS
+                .iter()
+                .find(|v| v.name.starts_with(pick))
+                .unwrap();
+            let (ct, tag, key) = (
+                flip(original.ciphertext),
+                flip(original.tag),
+                flip(original.key),
+            );
+            for bad in [
+                AeadVector {
+                    ciphertext: &ct,
+                    ..original
+                },
+                AeadVector {
+                    tag: &tag,
+                    ..original
+                },
+                AeadVector {
+                    key: &key,
+                    ..original
+                },
+            ] {
+                let report = run_all_vectors(&backend, &[], &[], &[original, bad]);
+                let checks = if has_gcm_prefix_check(&original) {
+                    3
+                } else {
+                    2
+                };
+                assert_eq!(report.results.len(), 2 * checks);
+                assert!(
+                    report.results[..checks]
+                        .iter()
+                        .all(|r| r.outcome == Outcome::Passed),
+                    "{report}"
+                );
+                assert!(
+                    matches!(report.results[checks].outcome, Outcome::Failed(_)),
+                    "{pick}: mutated vector passed: {report}"
+                );
+                assert!(!report.is_success());
+            }
+        }
+    }
+
+    #[test]
+    fn run_covers_every_table() {
+        let report = run(&RustCryptoBackend);
+        let names: Vec<&str> = report
+            .results
+            .iter()
+            .map(|r| r.description.as_str())
+            .collect();
+        for v in AEAD_VECTORS {
+            assert!(names.contains(&v.name), "{}", v.name);
+        }
+        assert_eq!(
+            report.results.len(),
+            expected_checks(|a| RustCryptoBackend.supports(a))
+        );
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub enum BackendError {
     /// The data length does not fit the mode (e.g. XTS below one block).
     #[error("invalid length {len} for {alg:?}")]
     BadLength { alg: Algorithm, len: usize },
+    /// An AEAD tag did not verify (EBADMSG).
+    #[error("authentication failed")]
+    BadTag,
     /// The backend failed while running the operation.
     #[error("backend failure: {0}")]
     Failed(String),
@@ -54,6 +57,39 @@ pub trait Backend: Send + Sync {
 
     /// A hash context for a hash id (`key` ignored) or an HMAC id (`key` may be empty).
     fn hash(&self, alg: Algorithm, key: &[u8]) -> Result<Box<dyn HashContext>, BackendError>;
+
+    /// An AEAD context (GCM, CCM) keyed with `key`. The default refuses every algorithm.
+    fn aead(&self, alg: Algorithm, key: &[u8]) -> Result<Box<dyn AeadContext>, BackendError> {
+        let _ = key;
+        Err(BackendError::Unsupported(alg))
+    }
+}
+
+/// A keyed AEAD transform with the kernel's semantics: a current tag length ("authsize",
+/// 16 when created) that persists until changed, the IV given whole per operation (12 bytes
+/// for `gcm(aes)`; 16 for `ccm(aes)`, byte 0 holding L-1), the AAD separate from the data.
+pub trait AeadContext: Send {
+    fn info(&self) -> DriverInfo;
+
+    /// The current tag length.
+    fn tag_len(&self) -> usize;
+
+    /// Sets the tag length; refused (and left unchanged) where the transform does not allow
+    /// it (GCM: 4, 8, 12..=16; CCM: even 4..=16).
+    fn set_tag_len(&mut self, len: usize) -> Result<(), BackendError>;
+
+    /// Encrypts `data` in place and returns the tag (`tag_len` bytes).
+    fn encrypt(&mut self, iv: &[u8], aad: &[u8], data: &mut [u8]) -> Result<Vec<u8>, BackendError>;
+
+    /// Checks `tag` (`tag_len` bytes) and decrypts `data` in place; [`BackendError::BadTag`]
+    /// when it does not verify, leaving `data` unspecified.
+    fn decrypt(
+        &mut self,
+        iv: &[u8],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), BackendError>;
 }
 
 /// A keyed cipher. `iv` is the chaining value: the caller passes the IV to start from and

@@ -1,5 +1,6 @@
 //! RustCrypto backend: every cipher and hash of the ABI table that has a maintained
-//! RustCrypto crate, with the kernel's IV / chaining semantics.
+//! RustCrypto crate, with the kernel's IV / chaining semantics, and the AEADs `gcm(aes)` and
+//! `ccm(aes)` (`aes-gcm`, `ccm`; in `soft_aead.rs`, with the kernel's authsize and IV rules).
 //!
 //! One generation of the trait crates is used throughout (`cipher` 0.5, `digest` 0.11).
 //! Every block cipher and hash core is built with its `zeroize` feature; the context types
@@ -26,7 +27,11 @@ use cryptodev_abi::Algorithm;
 use digest::{FixedOutputReset, Reset, Update};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::{Backend, BackendError, CipherContext, DriverInfo, HashContext};
+use super::{AeadContext, Backend, BackendError, CipherContext, DriverInfo, HashContext};
+
+/// `gcm(aes)` and `ccm(aes)` (kept in their own file).
+#[path = "soft_aead.rs"]
+mod aead;
 
 /// The software backend built on the RustCrypto crates.
 #[derive(Clone, Copy, Debug, Default)]
@@ -89,6 +94,8 @@ impl Backend for RustCryptoBackend {
                 | Sha256Hmac
                 | Sha384Hmac
                 | Sha512Hmac
+                | AesGcm
+                | AesCcm
         )
     }
 
@@ -167,6 +174,10 @@ impl Backend for RustCryptoBackend {
             Sha512Hmac => hmac_ctx::<sha2::Sha512>(alg, key),
             _ => Err(BackendError::Unsupported(alg)),
         }
+    }
+
+    fn aead(&self, alg: Algorithm, key: &[u8]) -> Result<Box<dyn AeadContext>, BackendError> {
+        aead::aead(alg, key)
     }
 }
 
@@ -674,6 +685,7 @@ mod tests {
             kat::CIPHER_VECTORS.len() + kat::HASH_VECTORS.len()
         );
         assert!(report.passed() >= in_table, "{report}");
+        assert!(kat::AEAD_VECTORS.iter().all(|v| backend.supports(v.alg)));
         assert_eq!(
             report.passed(),
             kat::expected_checks(|a| backend.supports(a))
@@ -682,11 +694,19 @@ mod tests {
         println!("{report}");
     }
 
+    /// The AEADs, served by `Backend::aead` only.
+    const SUPPORTED_AEAD: &[Algorithm] = &[Algorithm::AesGcm, Algorithm::AesCcm];
+
     #[test]
     fn supports_exactly_the_software_set() {
         let backend = RustCryptoBackend;
         for &alg in Algorithm::ALL {
-            assert_eq!(backend.supports(alg), SUPPORTED.contains(&alg), "{alg:?}");
+            let aead = SUPPORTED_AEAD.contains(&alg);
+            assert_eq!(
+                backend.supports(alg),
+                SUPPORTED.contains(&alg) || aead,
+                "{alg:?}"
+            );
             if !SUPPORTED.contains(&alg) {
                 assert_eq!(
                     backend.cipher(alg, &[0; 16]).err(),
@@ -697,10 +717,18 @@ mod tests {
                     Some(BackendError::Unsupported(alg))
                 );
             }
+            if aead {
+                assert!(backend.aead(alg, &[0; 16]).is_ok(), "{alg:?}");
+            } else {
+                assert_eq!(
+                    backend.aead(alg, &[0; 16]).err(),
+                    Some(BackendError::Unsupported(alg)),
+                    "{alg:?}"
+                );
+            }
         }
         for alg in [
-            Algorithm::AesGcm,
-            Algorithm::AesCcm,
+            Algorithm::Tls11AesCbcHmacSha1,
             Algorithm::Tls12AesCbcHmacSha256,
         ] {
             assert!(!backend.supports(alg));

@@ -1,0 +1,300 @@
+//! CIOCCRYPT (ABI-FACTS §9) and its asynchronous pair CIOCASYNCCRYPT / CIOCASYNCFETCH (§12).
+
+use std::sync::Arc;
+
+use cryptodev_abi::consts::CopFlags;
+use cryptodev_abi::{CryptParams, Direction, Reply};
+use nix::errno::Errno;
+use zeroize::Zeroizing;
+
+use super::{region, FileOps};
+use crate::jobs::{CryptOutput, FinishedJob};
+use crate::memory::{Completion, Inputs, Plan};
+use crate::session::{self, OpenFile, Session};
+
+/// Whether an operation with these flags finishes the hash (the §9 table).
+fn finalizes(flags: CopFlags, len: u32) -> bool {
+    flags.has(CopFlags::FINAL) || !flags.has(CopFlags::UPDATE) || len == 0
+}
+
+/// Whether an operation with these flags starts the hash afresh: flags exactly 0, or RESET.
+fn resets(flags: CopFlags) -> bool {
+    flags.0 == CopFlags::NONE || flags.has(CopFlags::RESET)
+}
+
+/// The checks that need no caller memory, in the kernel's order after the session lookup.
+fn check(session: &Session, params: &CryptParams) -> Result<Direction, Errno> {
+    let direction = Direction::try_from(params.op).map_err(|_| Errno::EINVAL)?;
+    if session.aead.is_some() {
+        // AEAD sessions take CIOCAUTHCRYPT, which places the tag.
+        return Err(Errno::EINVAL);
+    }
+    if let Some(cipher) = &session.cipher {
+        if !params.len.is_multiple_of(cipher.alg.block_size().max(1)) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(direction)
+}
+
+/// Caller memory a CIOCCRYPT reads: the IV (the session's IV size; none for hash-only and
+/// ECB sessions, whatever the pointer), then the source.
+fn reads(session: &Session, params: &CryptParams) -> Vec<crate::cuse::Region> {
+    let mut reads = Vec::new();
+    let iv_size = session.iv_size();
+    if params.iv != 0 && iv_size > 0 {
+        reads.push(region(params.iv, iv_size));
+    }
+    if params.len > 0 {
+        reads.push(region(params.src, params.len));
+    }
+    reads
+}
+
+/// Caller memory a successful CIOCCRYPT writes, in order: dst, the digest, the next IV.
+fn writes(session: &Session, params: &CryptParams) -> Vec<crate::cuse::Region> {
+    let mut writes = Vec::new();
+    if params.len > 0 && session.cipher.is_some() {
+        writes.push(region(params.dst, params.len));
+    }
+    if let Some(hash) = &session.hash {
+        if finalizes(params.flags, params.len) {
+            writes.push(region(params.mac, hash.alg.digest_size()));
+        }
+    }
+    let iv_size = session.iv_size();
+    if params.flags.has(CopFlags::WRITE_IV) && params.iv != 0 && iv_size > 0 {
+        writes.push(region(params.iv, iv_size));
+    }
+    writes
+}
+
+fn plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errno> {
+    check(session, params)?;
+    Ok(Plan {
+        reads: reads(session, params),
+        writes: writes(session, params),
+        writes_arg: false,
+    })
+}
+
+pub(super) fn plan(file: &OpenFile, params: &CryptParams) -> Result<Plan, Errno> {
+    let session = file.get(params.ses).ok_or(Errno::EINVAL)?;
+    let session = session::lock(&session);
+    plan_for(&session, params)
+}
+
+/// Runs one CIOCCRYPT on a locked session: `iv` is the caller's IV if it gave one, `src` the
+/// source bytes. Produces exactly what [`writes`] planned.
+fn run(
+    session: &mut Session,
+    params: &CryptParams,
+    iv: Option<&[u8]>,
+    src: &[u8],
+) -> Result<CryptOutput, Errno> {
+    let direction = check(session, params)?;
+    if let Some(hash) = &mut session.hash {
+        if resets(params.flags) {
+            hash.ctx.reset();
+        }
+    }
+    let mut output = CryptOutput::default();
+    if let Some(cipher) = &mut session.cipher {
+        if let Some(iv) = iv {
+            cipher.iv.copy_from_slice(iv);
+        }
+        if !src.is_empty() {
+            let mut data = Zeroizing::new(src.to_vec());
+            // The hash always covers the plaintext: before encrypting, after decrypting.
+            if direction == Direction::Encrypt {
+                if let Some(hash) = &mut session.hash {
+                    hash.ctx.update(&data);
+                }
+            }
+            let ran = match direction {
+                Direction::Encrypt => cipher.ctx.encrypt(&mut cipher.iv, &mut data),
+                Direction::Decrypt => cipher.ctx.decrypt(&mut cipher.iv, &mut data),
+            };
+            ran.map_err(|e| {
+                tracing::debug!("cipher operation failed: {e}");
+                Errno::EINVAL
+            })?;
+            if direction == Direction::Decrypt {
+                if let Some(hash) = &mut session.hash {
+                    hash.ctx.update(&data);
+                }
+            }
+            output.dst = Some(data);
+        }
+    } else if let Some(hash) = &mut session.hash {
+        hash.ctx.update(src);
+    }
+    if let Some(hash) = &mut session.hash {
+        if finalizes(params.flags, params.len) {
+            let mut digest = Zeroizing::new(vec![0u8; hash.alg.digest_size() as usize]);
+            hash.ctx.finish(&mut digest);
+            output.mac = Some(digest);
+        }
+    }
+    if let Some(cipher) = &session.cipher {
+        if params.flags.has(CopFlags::WRITE_IV) && params.iv != 0 && !cipher.iv.is_empty() {
+            output.iv = Some(Zeroizing::new(cipher.iv.to_vec()));
+        }
+    }
+    Ok(output)
+}
+
+/// Splits a CIOCCRYPT's inputs into the IV (if read) and the source.
+fn split_inputs<'a>(
+    session: &Session,
+    params: &CryptParams,
+    inputs: &Inputs<'a>,
+) -> (Option<&'a [u8]>, &'a [u8]) {
+    let has_iv = params.iv != 0 && session.iv_size() > 0;
+    let iv = has_iv.then(|| inputs.get(0));
+    let src = if params.len > 0 {
+        inputs.get(usize::from(has_iv))
+    } else {
+        &[]
+    };
+    (iv, src)
+}
+
+pub(super) fn execute(
+    file: &OpenFile,
+    params: &CryptParams,
+    plan: &Plan,
+    inputs: &Inputs<'_>,
+) -> Completion {
+    let Some(session) = file.get(params.ses) else {
+        return Completion::failed(Errno::EINVAL);
+    };
+    let mut session = session::lock(&session);
+    // The session may have changed since the plan was made (another thread, or between RETRY
+    // rounds); the inputs were read for that plan.
+    if plan_for(&session, params).as_ref() != Ok(plan) {
+        return Completion::failed(Errno::EINVAL);
+    }
+    let (iv, src) = split_inputs(&session, params, inputs);
+    match run(&mut session, params, iv, src) {
+        Ok(output) => Completion {
+            result: Ok(0),
+            outputs: output.into_vec(),
+            reply: None,
+        },
+        Err(errno) => Completion::failed(errno),
+    }
+}
+
+/// CIOCASYNCCRYPT: at submission only the session lookup and the copy-in happen; the checks
+/// of `op` and the length run with the job and surface through CIOCASYNCFETCH.
+pub(super) fn plan_submit(file: &OpenFile, params: &CryptParams) -> Result<Plan, Errno> {
+    let session = file.get(params.ses).ok_or(Errno::EINVAL)?;
+    let session = session::lock(&session);
+    submit_plan_for(&session, params)
+}
+
+fn submit_plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errno> {
+    if params.flags.has(CopFlags::NO_ZC) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Plan {
+        reads: reads(session, params),
+        writes: Vec::new(),
+        writes_arg: false,
+    })
+}
+
+impl FileOps<'_> {
+    pub(super) fn submit(
+        &self,
+        params: &CryptParams,
+        plan: &Plan,
+        inputs: &Inputs<'_>,
+    ) -> Result<Completion, Errno> {
+        let session = self.file.get(params.ses).ok_or(Errno::EINVAL)?;
+        let (iv, src) = {
+            let locked = session::lock(&session);
+            if submit_plan_for(&locked, params).as_ref() != Ok(plan) {
+                return Err(Errno::EINVAL);
+            }
+            let (iv, src) = split_inputs(&locked, params, inputs);
+            (
+                iv.map(|iv| Zeroizing::new(iv.to_vec())),
+                Zeroizing::new(src.to_vec()),
+            )
+        };
+        self.file.jobs.reserve()?;
+        let queue = Arc::clone(&self.file.jobs);
+        let runner = Arc::clone(self.runner);
+        let params = *params;
+        self.runner.spawn(Box::new(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(
+                    &mut session::lock(&session),
+                    &params,
+                    iv.as_deref().map(|v| &v[..]),
+                    &src,
+                )
+            }))
+            .unwrap_or(Err(Errno::EIO));
+            let (result, output) = match result {
+                Ok(output) => (Ok(()), output),
+                Err(errno) => (Err(errno), CryptOutput::default()),
+            };
+            if let Some(kh) = queue.complete(FinishedJob {
+                params,
+                result,
+                output,
+            }) {
+                runner.wake(kh);
+            }
+        }));
+        Ok(super::done(None))
+    }
+}
+
+/// What fetching `job` writes: its outputs to its own pointers, then the fetch argument.
+fn fetch_plan(job: &FinishedJob) -> Plan {
+    let p = &job.params;
+    let out = &job.output;
+    let mut writes = Vec::new();
+    let mut push = |addr: u64, data: &Option<Zeroizing<Vec<u8>>>| {
+        if let Some(data) = data {
+            writes.push(crate::cuse::Region {
+                addr,
+                len: data.len(),
+            });
+        }
+    };
+    push(p.dst, &out.dst);
+    push(p.mac, &out.mac);
+    push(p.iv, &out.iv);
+    Plan {
+        reads: Vec::new(),
+        writes,
+        writes_arg: true,
+    }
+}
+
+/// CIOCASYNCFETCH: the oldest finished job, or EBUSY.
+pub(super) fn plan_fetch(file: &OpenFile) -> Result<Plan, Errno> {
+    file.jobs
+        .peek(|job| job.map(fetch_plan).ok_or(Errno::EBUSY))
+}
+
+pub(super) fn fetch(file: &OpenFile, plan: &Plan) -> Completion {
+    let Some(job) = file.jobs.take_first(|job| fetch_plan(job) == *plan) else {
+        // Another fetch took the job this one was planned for.
+        return Completion::failed(if file.jobs.peek(|job| job.is_none()) {
+            Errno::EBUSY
+        } else {
+            Errno::EINVAL
+        });
+    };
+    Completion {
+        result: job.result.map(|()| 0),
+        outputs: job.output.into_vec(),
+        reply: Some(Reply::Crypt(job.params)),
+    }
+}

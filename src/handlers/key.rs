@@ -1,0 +1,97 @@
+//! CIOCKEY with the BSD semantics (ABI-FACTS §13): `crk_iparams` input numbers followed by
+//! `crk_oparams` outputs in `crk_param`, each `crp_nbits` bits, little-endian, at `crp_p`.
+
+use cryptodev_abi::{KeyOp, KeyParams, Reply};
+use nix::errno::Errno;
+
+use super::region;
+use crate::asym::{self, MAX_OPERAND_BITS};
+use crate::memory::{Completion, Inputs, Plan};
+
+/// The CIOCASYMFEAT mask. CRK_DH_COMPUTE_KEY works but is not announced: OpenSSL 1.0.2's
+/// engine, the client that would use it, asks for 8 times the key's size and reads the result
+/// big-endian, so announcing it would corrupt its memory or its DH secrets; unannounced, it
+/// computes DH in software.
+pub(super) fn announced_features() -> u32 {
+    asym::features() & !KeyOp::DhComputeKey.feature_bit()
+}
+
+fn param_bytes(nbits: u32) -> u32 {
+    nbits.div_ceil(8)
+}
+
+pub(super) fn plan(params: &KeyParams) -> Result<Plan, Errno> {
+    let op = KeyOp::try_from(params.crk_op).map_err(|_| Errno::EINVAL)?;
+    let (inputs, outputs) = (
+        usize::from(params.crk_iparams),
+        usize::from(params.crk_oparams),
+    );
+    if (params.crk_iparams, params.crk_oparams) != op.param_counts() {
+        return Err(Errno::EINVAL);
+    }
+    let mut plan = Plan {
+        writes_arg: true,
+        ..Plan::default()
+    };
+    for (index, param) in params.params.iter().enumerate().take(inputs + outputs) {
+        if param.nbits > MAX_OPERAND_BITS {
+            return Err(Errno::EINVAL);
+        }
+        let bytes = param_bytes(param.nbits);
+        if bytes == 0 {
+            continue;
+        }
+        if index < inputs {
+            plan.reads.push(region(param.p, bytes));
+        } else {
+            plan.writes.push(region(param.p, bytes));
+        }
+    }
+    Ok(plan)
+}
+
+pub(super) fn execute(params: &KeyParams, plan: &Plan, inputs: &Inputs<'_>) -> Completion {
+    if self::plan(params).as_ref() != Ok(plan) {
+        return Completion::failed(Errno::EINVAL);
+    }
+    let Ok(op) = KeyOp::try_from(params.crk_op) else {
+        return Completion::failed(Errno::EINVAL);
+    };
+    let (count_in, count_out) = op.param_counts();
+    let mut next = 0;
+    let numbers: Vec<&[u8]> = params.params[..usize::from(count_in)]
+        .iter()
+        .map(|param| {
+            if param_bytes(param.nbits) == 0 {
+                return &[][..];
+            }
+            next += 1;
+            inputs.get(next - 1)
+        })
+        .collect();
+    let output_bits: Vec<u32> = params.params
+        [usize::from(count_in)..usize::from(count_in + count_out)]
+        .iter()
+        .map(|param| param.nbits)
+        .collect();
+    match asym::run(op, &numbers, &output_bits) {
+        Ok(result) => {
+            let mut reply = *params;
+            reply.crk_status = result.status;
+            Completion {
+                result: Ok(0),
+                // Outputs of zero bits have no region in the plan.
+                outputs: result
+                    .outputs
+                    .into_iter()
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+                reply: Some(Reply::Key(reply)),
+            }
+        }
+        Err(e) => {
+            tracing::debug!(?op, "CIOCKEY refused: {e}");
+            Completion::failed(Errno::EINVAL)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The ioctl handlers: typed requests in, typed replies and errnos out. The cryptodev
+//! semantics (ABI-FACTS §6–§13: check order, errnos, IV chaining, the multi-part hash table,
+//! AEAD modes, async jobs) live here; caller memory is reached only through the [`Plan`] each
+//! handler states.
+
+use std::sync::Arc;
+
+use cryptodev_abi::{Algorithm, Reply, Request};
+use nix::errno::Errno;
+
+use crate::backend::Backend;
+use crate::cuse::Region;
+use crate::jobs::JobRunner;
+use crate::memory::{Completion, Inputs, Plan, PlannedOperation};
+use crate::session::OpenFile;
+
+mod authcrypt;
+mod crypt;
+mod key;
+mod session_ops;
+
+/// The handlers bound to one open file, the backend its sessions use and the executor its
+/// asynchronous jobs run on.
+pub struct FileOps<'a> {
+    pub file: &'a OpenFile,
+    pub backend: &'a dyn Backend,
+    pub runner: &'a Arc<dyn JobRunner>,
+}
+
+impl PlannedOperation for FileOps<'_> {
+    fn plan(&self, request: &Request) -> Result<Plan, Errno> {
+        match request {
+            Request::GetSession(params) => session_ops::plan_new_session(params),
+            Request::FreeSession(_) | Request::CopyHash(_) => Ok(Plan::default()),
+            Request::GetSessionInfo(info) => {
+                self.file.get(info.ses).ok_or(Errno::EINVAL)?;
+                Ok(writes_arg_only())
+            }
+            Request::Crypt(params) => crypt::plan(self.file, params),
+            Request::AsyncCrypt(params) => crypt::plan_submit(self.file, params),
+            Request::AsyncFetch => crypt::plan_fetch(self.file),
+            Request::AuthCrypt(params) => authcrypt::plan(self.file, params),
+            Request::Key(params) => key::plan(params),
+            Request::AsymFeatures => Ok(writes_arg_only()),
+            Request::CrioGet => {
+                tracing::warn!(
+                    "CRIOGET reached the daemon: a CUSE device cannot install a file \
+                     descriptor in its caller; preload libcryptodev-crioget.so into the \
+                     client (see README); answered EINVAL"
+                );
+                Err(Errno::EINVAL)
+            }
+        }
+    }
+
+    fn execute(&self, request: &Request, plan: &Plan, inputs: &Inputs<'_>) -> Completion {
+        let result = match request {
+            Request::GetSession(params) => self.new_session(params, inputs),
+            Request::FreeSession(id) => {
+                // cryptodev-linux returns 0 for an unknown id (its ENOENT is unreachable).
+                self.file.remove(*id);
+                Ok(done(None))
+            }
+            Request::GetSessionInfo(info) => self.session_info(info),
+            Request::CopyHash(op) => self.copy_hash(op),
+            Request::Crypt(params) => return crypt::execute(self.file, params, plan, inputs),
+            Request::AsyncCrypt(params) => self.submit(params, plan, inputs),
+            Request::AsyncFetch => return crypt::fetch(self.file, plan),
+            Request::AuthCrypt(params) => {
+                return authcrypt::execute(self.file, params, plan, inputs)
+            }
+            Request::Key(params) => return key::execute(params, plan, inputs),
+            Request::AsymFeatures => Ok(done(Some(Reply::Word(key::announced_features())))),
+            Request::CrioGet => Err(Errno::EINVAL),
+        };
+        result.unwrap_or_else(Completion::failed)
+    }
+}
+
+fn writes_arg_only() -> Plan {
+    Plan {
+        writes_arg: true,
+        ..Plan::default()
+    }
+}
+
+fn done(reply: Option<Reply>) -> Completion {
+    Completion {
+        result: Ok(0),
+        outputs: Vec::new(),
+        reply,
+    }
+}
+
+fn region(addr: u64, len: u32) -> Region {
+    Region {
+        addr,
+        len: len as usize,
+    }
+}
+
+/// An algorithm id from a `session_op` field: 0 means none; any id the field cannot hold is
+/// EINVAL.
+fn field_algorithm(id: u32, allowed: fn(Algorithm) -> bool) -> Result<Option<Algorithm>, Errno> {
+    if id == 0 {
+        return Ok(None);
+    }
+    let alg = Algorithm::try_from(id).map_err(|_| Errno::EINVAL)?;
+    if !allowed(alg) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(alg))
+}

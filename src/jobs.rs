@@ -1,0 +1,178 @@
+//! Asynchronous operations (CIOCASYNCCRYPT / CIOCASYNCFETCH): a bounded queue per open file,
+//! jobs run in parallel on a pool of executor threads and are fetched in completion order;
+//! poll() reports a finished job as readable and a free slot as writable.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{unbounded, Sender};
+use cryptodev_abi::CryptParams;
+use nix::errno::Errno;
+use zeroize::Zeroizing;
+
+/// Jobs one open file may have submitted and not yet fetched; more is EBUSY.
+pub const QUEUE_LIMIT: usize = 64;
+
+/// What a CIOCCRYPT produces for the caller's buffers, in the order they are written.
+#[derive(Debug, Default)]
+pub struct CryptOutput {
+    pub dst: Option<Zeroizing<Vec<u8>>>,
+    pub mac: Option<Zeroizing<Vec<u8>>>,
+    pub iv: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl CryptOutput {
+    /// The outputs in write order: dst, mac, iv.
+    pub fn into_vec(self) -> Vec<Zeroizing<Vec<u8>>> {
+        [self.dst, self.mac, self.iv]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+/// A finished asynchronous job, waiting to be fetched.
+#[derive(Debug)]
+pub struct FinishedJob {
+    /// The request as submitted, written back into the fetch argument.
+    pub params: CryptParams,
+    pub result: Result<(), Errno>,
+    pub output: CryptOutput,
+}
+
+#[derive(Debug, Default)]
+struct QueueState {
+    running: usize,
+    done: VecDeque<FinishedJob>,
+    /// The kernel's handle for this file's poll waiters, from the last POLL that asked.
+    poll_handle: Option<u64>,
+}
+
+/// The asynchronous jobs of one open file.
+#[derive(Debug, Default)]
+pub struct JobQueue {
+    state: Mutex<QueueState>,
+}
+
+const READABLE: u32 = (libc::POLLIN | libc::POLLRDNORM) as u32;
+const WRITABLE: u32 = (libc::POLLOUT | libc::POLLWRNORM) as u32;
+
+impl JobQueue {
+    fn state(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a slot for a new job; EBUSY when the queue is full.
+    pub fn reserve(&self) -> Result<(), Errno> {
+        let mut state = self.state();
+        if state.running + state.done.len() >= QUEUE_LIMIT {
+            return Err(Errno::EBUSY);
+        }
+        state.running += 1;
+        Ok(())
+    }
+
+    /// Records a finished job; returns the poll handle to wake, if any.
+    pub fn complete(&self, job: FinishedJob) -> Option<u64> {
+        let mut state = self.state();
+        state.running = state.running.saturating_sub(1);
+        state.done.push_back(job);
+        state.poll_handle
+    }
+
+    /// Looks at the job a fetch would take.
+    pub fn peek<R>(&self, look: impl FnOnce(Option<&FinishedJob>) -> R) -> R {
+        look(self.state().done.front())
+    }
+
+    /// Takes the oldest finished job if `still_first` accepts it.
+    pub fn take_first(
+        &self,
+        still_first: impl FnOnce(&FinishedJob) -> bool,
+    ) -> Option<FinishedJob> {
+        let mut state = self.state();
+        if state.done.front().is_some_and(still_first) {
+            state.done.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// POLL* readiness; `register` remembers the kernel's handle for a wake-up.
+    pub fn readiness(&self, register: Option<u64>) -> u32 {
+        let mut state = self.state();
+        if register.is_some() {
+            state.poll_handle = register;
+        }
+        let mut revents = 0;
+        if !state.done.is_empty() {
+            revents |= READABLE;
+        }
+        if state.running + state.done.len() < QUEUE_LIMIT {
+            revents |= WRITABLE;
+        }
+        revents
+    }
+}
+
+type Task = Box<dyn FnOnce() + Send>;
+
+/// Where jobs run, and how their completion reaches poll waiters.
+pub trait JobRunner: Send + Sync {
+    /// Runs `task` on an executor thread.
+    fn spawn(&self, task: Task);
+
+    /// Wakes the poll waiters registered under `kh`.
+    fn wake(&self, kh: u64);
+}
+
+/// A fixed pool of executor threads fed through a channel; dropping it finishes queued tasks
+/// and joins the threads.
+#[derive(Debug)]
+pub struct Executor {
+    sender: Option<Sender<Task>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Executor {
+    pub fn new(threads: usize) -> std::io::Result<Executor> {
+        let (sender, receiver) = unbounded::<Task>();
+        let threads = (0..threads.max(1))
+            .map(|index| {
+                let receiver = receiver.clone();
+                std::thread::Builder::new()
+                    .name(format!("crypto-job-{index}"))
+                    .spawn(move || {
+                        for task in receiver {
+                            // A panicking job must not take the executor thread with it.
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task));
+                        }
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Executor {
+            sender: Some(sender),
+            threads,
+        })
+    }
+
+    pub fn spawn(&self, task: Task) {
+        if let Some(sender) = &self.sender {
+            // The receivers live as long as the executor, so sending cannot fail.
+            let _ = sender.send(task);
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.sender.take();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Shared handle to a file's queue, for jobs to report into.
+pub type QueueRef = Arc<JobQueue>;
