@@ -14,6 +14,7 @@ use crate::handlers::FileOps;
 use crate::jobs::{Executor, JobRunner};
 use crate::memory::{self, Access};
 use crate::session::OpenFile;
+use crate::stats::Stats;
 
 /// The cryptodev device.
 pub struct CryptoDevice {
@@ -23,6 +24,7 @@ pub struct CryptoDevice {
     access: Access,
     runner: Arc<dyn JobRunner>,
     jobs: Arc<JobThreads>,
+    stats: Arc<Stats>,
 }
 
 /// Runs asynchronous jobs and wakes poll waiters through the CUSE channel once attached.
@@ -74,6 +76,7 @@ impl CryptoDevice {
             access,
             runner: jobs.clone(),
             jobs,
+            stats: Arc::new(Stats::default()),
         })
     }
 
@@ -84,6 +87,11 @@ impl CryptoDevice {
 
     fn files(&self) -> MutexGuard<'_, HashMap<u64, Arc<OpenFile>>> {
         self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Usage counters per algorithm.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     /// Number of open files (for logs and tests).
@@ -122,6 +130,7 @@ impl Device for CryptoDevice {
             file: &file,
             backend: self.backend.as_ref(),
             runner: &self.runner,
+            stats: &self.stats,
         };
         memory::serve(call, caller, ioctl, &ops, &file.pending, self.access)
     }

@@ -19,3 +19,4 @@ pub mod handlers;
 pub mod jobs;
 pub mod memory;
 pub mod session;
+pub mod stats;

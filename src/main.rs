@@ -41,6 +41,10 @@ struct Options {
     /// How the daemon reaches callers' buffers.
     #[arg(long, value_enum, default_value = "auto")]
     memory_access: MemoryAccess,
+    /// Where SIGUSR1 (and exit) write the per-algorithm usage counters; SIGUSR1 also logs
+    /// them.
+    #[arg(long)]
+    stats_file: Option<PathBuf>,
     /// The CUSE control device.
     #[arg(long, default_value = "/dev/cuse", hide = true)]
     cuse_device: PathBuf,
@@ -69,10 +73,11 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &Options) -> Result<(), String> {
-    // Workers inherit this mask, so only the signal thread ever sees SIGTERM/SIGINT.
+    // Workers inherit this mask, so only the signal thread ever sees these signals.
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGTERM);
     signals.add(Signal::SIGINT);
+    signals.add(Signal::SIGUSR1);
     signals
         .thread_block()
         .map_err(|e| format!("blocking signals: {e}"))?;
@@ -89,17 +94,6 @@ fn run(options: &Options) -> Result<(), String> {
         nix::unistd::daemon(false, false).map_err(|e| format!("detaching: {e}"))?;
     }
 
-    let signal_shutdown = Arc::clone(&shutdown);
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            if let Ok(signal) = signals.wait() {
-                tracing::info!(%signal, "shutting down");
-            }
-            signal_shutdown.trigger();
-        })
-        .map_err(|e| format!("signal thread: {e}"))?;
-
     let access = match options.memory_access {
         MemoryAccess::Auto => Access::Auto,
         MemoryAccess::Retry => Access::RetryOnly,
@@ -109,13 +103,51 @@ fn run(options: &Options) -> Result<(), String> {
             .map_err(|e| format!("job threads: {e}"))?,
     );
     device.attach_channel(Arc::clone(&channel));
+
+    let signal_shutdown = Arc::clone(&shutdown);
+    let signal_device = Arc::clone(&device);
+    let stats_file = options.stats_file.clone();
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || loop {
+            match signals.wait() {
+                Ok(Signal::SIGUSR1) => report_stats(&signal_device, stats_file.as_deref()),
+                Ok(signal) => {
+                    tracing::info!(%signal, "shutting down");
+                    signal_shutdown.trigger();
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!("waiting for signals failed: {e}");
+                    signal_shutdown.trigger();
+                    return;
+                }
+            }
+        })
+        .map_err(|e| format!("signal thread: {e}"))?;
+
     tracing::info!(
         device = %format_args!("/dev/{}", options.name),
         threads = options.threads,
         ?access,
         "serving"
     );
-    server::serve(channel, device, shutdown, options.threads).map_err(|e| e.to_string())?;
+    let served = server::serve(channel, device.clone(), shutdown, options.threads);
+    if options.stats_file.is_some() {
+        report_stats(&device, options.stats_file.as_deref());
+    }
+    served.map_err(|e| e.to_string())?;
     tracing::info!("device removed");
     Ok(())
+}
+
+/// Logs the usage counters and writes them to `file`, if given.
+fn report_stats(device: &CryptoDevice, file: Option<&std::path::Path>) {
+    let table = device.stats().render();
+    tracing::info!("usage per algorithm:\n{table}");
+    if let Some(file) = file {
+        if let Err(e) = std::fs::write(file, &table) {
+            tracing::warn!(path = %file.display(), "cannot write statistics: {e}");
+        }
+    }
 }

@@ -11,6 +11,7 @@ use crate::backend::BackendError;
 use crate::cuse::Region;
 use crate::memory::{Completion, Inputs, Plan};
 use crate::session::{self, OpenFile, Session};
+use crate::stats::Stats;
 
 /// Farthest the SRTP payload may start after the authenticated header.
 const SRTP_MAX_HEADER: u64 = 256;
@@ -203,6 +204,7 @@ impl<'a> Reader<'a, '_> {
 
 pub(super) fn execute(
     file: &OpenFile,
+    stats: &Stats,
     params: &AuthCryptParams,
     plan: &Plan,
     inputs: &Inputs<'_>,
@@ -220,6 +222,16 @@ pub(super) fn execute(
     let iv = reader.take(params.iv != 0 && iv_size > 0);
     let aad = reader.take(params.auth_len > 0);
     let src = reader.take(params.len > 0);
+    for alg in [
+        session.aead.as_ref().map(|a| a.alg),
+        session.cipher.as_ref().map(|c| c.alg),
+        session.hash.as_ref().map(|h| h.alg),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        stats.operation(alg, src.len());
+    }
     let result = match shape.mode {
         Mode::Aead => aead(&mut session, params, &shape, iv, aad, src),
         Mode::Tls => tls(&mut session, &shape, iv, aad, src),

@@ -11,6 +11,7 @@ use super::{region, FileOps};
 use crate::jobs::{CryptOutput, FinishedJob};
 use crate::memory::{Completion, Inputs, Plan};
 use crate::session::{self, OpenFile, Session};
+use crate::stats::Stats;
 
 /// Whether an operation with these flags finishes the hash (the §9 table).
 fn finalizes(flags: CopFlags, len: u32) -> bool {
@@ -88,11 +89,21 @@ pub(super) fn plan(file: &OpenFile, params: &CryptParams) -> Result<Plan, Errno>
 /// source bytes. Produces exactly what [`writes`] planned.
 fn run(
     session: &mut Session,
+    stats: &Stats,
     params: &CryptParams,
     iv: Option<&[u8]>,
     src: &[u8],
 ) -> Result<CryptOutput, Errno> {
     let direction = check(session, params)?;
+    for alg in [
+        session.cipher.as_ref().map(|c| c.alg),
+        session.hash.as_ref().map(|h| h.alg),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        stats.operation(alg, src.len());
+    }
     if let Some(hash) = &mut session.hash {
         if resets(params.flags) {
             hash.ctx.reset();
@@ -162,6 +173,7 @@ fn split_inputs<'a>(
 
 pub(super) fn execute(
     file: &OpenFile,
+    stats: &Stats,
     params: &CryptParams,
     plan: &Plan,
     inputs: &Inputs<'_>,
@@ -176,7 +188,7 @@ pub(super) fn execute(
         return Completion::failed(Errno::EINVAL);
     }
     let (iv, src) = split_inputs(&session, params, inputs);
-    match run(&mut session, params, iv, src) {
+    match run(&mut session, stats, params, iv, src) {
         Ok(output) => Completion {
             result: Ok(0),
             outputs: output.into_vec(),
@@ -227,11 +239,13 @@ impl FileOps<'_> {
         self.file.jobs.reserve()?;
         let queue = Arc::clone(&self.file.jobs);
         let runner = Arc::clone(self.runner);
+        let stats = Arc::clone(self.stats);
         let params = *params;
         self.runner.spawn(Box::new(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 run(
                     &mut session::lock(&session),
+                    &stats,
                     &params,
                     iv.as_deref().map(|v| &v[..]),
                     &src,

@@ -13,6 +13,7 @@ use crate::cuse::Region;
 use crate::jobs::JobRunner;
 use crate::memory::{Completion, Inputs, Plan, PlannedOperation};
 use crate::session::OpenFile;
+use crate::stats::Stats;
 
 mod authcrypt;
 mod crypt;
@@ -25,6 +26,7 @@ pub struct FileOps<'a> {
     pub file: &'a OpenFile,
     pub backend: &'a dyn Backend,
     pub runner: &'a Arc<dyn JobRunner>,
+    pub stats: &'a Arc<Stats>,
 }
 
 impl PlannedOperation for FileOps<'_> {
@@ -63,11 +65,13 @@ impl PlannedOperation for FileOps<'_> {
             }
             Request::GetSessionInfo(info) => self.session_info(info),
             Request::CopyHash(op) => self.copy_hash(op),
-            Request::Crypt(params) => return crypt::execute(self.file, params, plan, inputs),
+            Request::Crypt(params) => {
+                return crypt::execute(self.file, self.stats, params, plan, inputs)
+            }
             Request::AsyncCrypt(params) => self.submit(params, plan, inputs),
             Request::AsyncFetch => return crypt::fetch(self.file, plan),
             Request::AuthCrypt(params) => {
-                return authcrypt::execute(self.file, params, plan, inputs)
+                return authcrypt::execute(self.file, self.stats, params, plan, inputs)
             }
             Request::Key(params) => return key::execute(params, plan, inputs),
             Request::AsymFeatures => Ok(done(Some(Reply::Word(key::announced_features())))),

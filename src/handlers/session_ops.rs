@@ -136,6 +136,16 @@ impl FileOps<'_> {
             })?;
             session.hash = Some(HashState { alg, ctx });
         }
+        for alg in [
+            session.cipher.as_ref().map(|c| c.alg),
+            session.aead.as_ref().map(|a| a.alg),
+            session.hash.as_ref().map(|h| h.alg),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.stats.session(alg);
+        }
         let ses = self.file.insert(session);
         Ok(done(Some(Reply::Session(SessionParams { ses, ..*params }))))
     }

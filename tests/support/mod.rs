@@ -1,1 +1,2 @@
 pub mod fake_kernel;
+pub mod guest;
