@@ -3,6 +3,7 @@
 //! runs the unrestricted-ioctl RETRY loop as `fs/fuse/ioctl.c` does (including its limits).
 
 #![allow(dead_code)]
+#![allow(clippy::cast_possible_truncation)] // test fixtures are small
 
 use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
