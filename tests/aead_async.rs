@@ -5,124 +5,18 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cryptodev_abi::consts::CopFlags;
-use cryptodev_abi::{
-    Algorithm, ArgStruct, AuthCryptParams, CryptParams, Ioctl, Layout, SessionParams,
-};
+use cryptodev_abi::{Algorithm, ArgStruct, AuthCryptParams, CryptParams, Ioctl, Layout};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::backend::Backend;
 use cryptodev_cuse::cuse::Device;
-use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::memory::Access;
-use support::fake_kernel::*;
+use support::client::{unhex, Client};
 
 const EINVAL: i32 = 22;
 const EBADMSG: i32 = 74;
 const EBUSY: i32 = 16;
-
-fn unhex(text: &str) -> Vec<u8> {
-    let text: String = text.split_whitespace().collect();
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-struct Client {
-    kernel: FakeKernel,
-    device: Arc<CryptoDevice>,
-    memory: AddressSpace,
-    fh: u64,
-    layout: Layout,
-}
-
-impl Client {
-    fn new(layout: Layout) -> Client {
-        let device = Arc::new(
-            CryptoDevice::new(Arc::new(RustCryptoBackend::new()), Access::RetryOnly, 2).unwrap(),
-        );
-        let mut kernel = FakeKernel::new(device.clone());
-        let fh = kernel.open(0);
-        let base = match layout {
-            Layout::Lp64 => 0x7f00_0000_0000,
-            Layout::Ilp32 => 0x0804_8000,
-        };
-        Client {
-            kernel,
-            device,
-            memory: AddressSpace::new(base),
-            fh,
-            layout,
-        }
-    }
-
-    fn call<T: ArgStruct>(&mut self, ioctl: Ioctl, arg: &T) -> (i32, u64) {
-        let mut bytes = vec![0u8; T::wire_size(self.layout)];
-        arg.encode_into(self.layout, &mut bytes).unwrap();
-        let addr = self.memory.map(&bytes);
-        let outcome = self.kernel.ioctl(
-            &mut self.memory,
-            self.fh,
-            0,
-            self.layout == Layout::Ilp32,
-            ioctl.code(self.layout),
-            addr,
-        );
-        let rc = match outcome {
-            IoctlOutcome::Returned(rc) => rc,
-            IoctlOutcome::Failed(errno) => -errno,
-        };
-        (rc, addr)
-    }
-
-    fn session(&mut self, cipher: u32, key: &[u8], mac: u32, mackey: &[u8]) -> u32 {
-        let key_addr = self.memory.map(key);
-        let mackey_addr = self.memory.map(mackey);
-        let params = SessionParams {
-            cipher,
-            mac,
-            keylen: key.len() as u32,
-            key: key_addr,
-            mackeylen: mackey.len() as u32,
-            mackey: mackey_addr,
-            ses: 0,
-        };
-        let (rc, addr) = self.call(Ioctl::GetSession, &params);
-        assert_eq!(rc, 0, "session {cipher}/{mac}");
-        let bytes = self
-            .memory
-            .read(addr, SessionParams::wire_size(self.layout))
-            .unwrap();
-        SessionParams::decode(self.layout, &bytes).unwrap().ses
-    }
-
-    /// One CIOCAUTHCRYPT; returns rc, the struct as written back, and the `dst` buffer.
-    fn authcrypt(
-        &mut self,
-        mut params: AuthCryptParams,
-        data: &[u8],
-        room: usize,
-    ) -> (i32, AuthCryptParams, Vec<u8>) {
-        let mut buffer = data.to_vec();
-        buffer.resize(room.max(data.len()), 0);
-        let addr = self.memory.map(&buffer);
-        params.src = addr;
-        params.dst = addr;
-        let (rc, arg) = self.call(Ioctl::AuthCrypt, &params);
-        let back = AuthCryptParams::decode(
-            self.layout,
-            &self
-                .memory
-                .read(arg, AuthCryptParams::wire_size(self.layout))
-                .unwrap(),
-        )
-        .unwrap();
-        (rc, back, self.memory.read(addr, buffer.len()).unwrap())
-    }
-}
 
 const GCM_KEY: &str = "feffe9928665731c6d6a8f9467308308";
 const GCM_IV: &str = "cafebabefacedbaddecaf888";
@@ -137,7 +31,7 @@ const GCM_TAG: &str = "5bc94fbc3221a5db94fae95ae7121a47";
 fn gcm_places_the_tag_after_the_ciphertext_and_checks_it() {
     for layout in [Layout::Lp64, Layout::Ilp32] {
         let mut c = Client::new(layout);
-        let ses = c.session(50, &unhex(GCM_KEY), 0, &[]);
+        let ses = c.session(50, &unhex(GCM_KEY), 0, &[]).unwrap();
         let iv = c.memory.map(&unhex(GCM_IV));
         let aad = c.memory.map(&unhex(GCM_AAD));
         let base = AuthCryptParams {
@@ -240,7 +134,7 @@ fn tls_records_are_padded_authenticated_and_verified() {
         let mut c = Client::new(layout);
         let key = [0x11u8; 16];
         let mackey = [0x22u8; 20];
-        let ses = c.session(11, &key, 7, &mackey);
+        let ses = c.session(11, &key, 7, &mackey).unwrap();
         let iv_bytes = [0x33u8; 16];
         let aad_bytes = *b"\x00\x00\x00\x00\x00\x00\x00\x01\x17\x03\x03\x00\x25";
         let iv = c.memory.map(&iv_bytes);
@@ -289,7 +183,7 @@ fn tls_records_are_padded_authenticated_and_verified() {
 fn srtp_authenticates_header_and_ciphertext() {
     for layout in [Layout::Lp64, Layout::Ilp32] {
         let mut c = Client::new(layout);
-        let ses = c.session(21, &[0x44; 16], 7, &[0x55; 20]);
+        let ses = c.session(21, &[0x44; 16], 7, &[0x55; 20]).unwrap();
         let iv = c.memory.map(&[0x66; 16]);
         let header = [
             0x80u8, 0x0f, 0x12, 0x34, 0xde, 0xca, 0xfb, 0xad, 0xca, 0xfe, 0xba, 0xbe,
@@ -329,7 +223,7 @@ fn srtp_authenticates_header_and_ciphertext() {
         assert_eq!(c.call(Ioctl::AuthCrypt, &open).0, -EBADMSG);
 
         // SRTP needs a stream cipher: a CBC session is refused.
-        let cbc = c.session(11, &[0x44; 16], 7, &[0x55; 20]);
+        let cbc = c.session(11, &[0x44; 16], 7, &[0x55; 20]).unwrap();
         assert_eq!(
             c.call(Ioctl::AuthCrypt, &AuthCryptParams { ses: cbc, ..params })
                 .0,
@@ -348,7 +242,9 @@ fn srtp_authenticates_header_and_ciphertext() {
 fn async_jobs_complete_and_are_fetched_with_their_results() {
     for layout in [Layout::Lp64, Layout::Ilp32] {
         let mut c = Client::new(layout);
-        let ses = c.session(11, &unhex("2b7e151628aed2a6abf7158809cf4f3c"), 0, &[]);
+        let ses = c
+            .session(11, &unhex("2b7e151628aed2a6abf7158809cf4f3c"), 0, &[])
+            .unwrap();
         let fetch_empty = c.call(Ioctl::AsyncFetch, &CryptParams::default()).0;
         assert_eq!(fetch_empty, -EBUSY, "nothing to fetch");
 
@@ -416,7 +312,7 @@ fn async_jobs_complete_and_are_fetched_with_their_results() {
 #[test]
 fn the_async_queue_is_bounded() {
     let mut c = Client::new(Layout::Lp64);
-    let ses = c.session(0, &[], 104, &[]);
+    let ses = c.session(0, &[], 104, &[]).unwrap();
     let src = c.memory.map(b"abc");
     let mac = c.memory.map(&[0u8; 32]);
     let job = CryptParams {

@@ -14,20 +14,13 @@ use cryptodev_abi::{ArgStruct, CryptParams, Ioctl, Layout, SessionParams};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::device::CryptoDevice;
 use cryptodev_cuse::memory::Access;
+use support::client::{unhex, Client};
 use support::fake_kernel::*;
 
 const EFAULT: i32 = 14;
 const EINVAL: i32 = 22;
 const ENOENT: i32 = 2;
 const EDEADLK: i32 = 35;
-
-fn unhex(text: &str) -> Vec<u8> {
-    let text: String = text.split_whitespace().collect();
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 const AES_KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c";
 const SP800_38A_PT: &str = "6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
@@ -39,121 +32,6 @@ const CTR_IV: &str = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 const CTR_CT: &str = "874d6191b620e3261bef6864990db6ce 9806f66b7970fdff8617187bb9fffdff
     5ae4df3edbd5d35e5b4f09020db03eab 1e031dda2fbe03d1792170a0f3009cee";
 const SHA256_ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-
-/// A cryptodev client on one open file, over RETRY rounds (pid 0).
-struct Client {
-    kernel: FakeKernel,
-    memory: AddressSpace,
-    fh: u64,
-    layout: Layout,
-}
-
-impl Client {
-    fn new(layout: Layout) -> Client {
-        let device = Arc::new(
-            CryptoDevice::new(Arc::new(RustCryptoBackend::new()), Access::RetryOnly, 2).unwrap(),
-        );
-        let mut kernel = FakeKernel::new(device);
-        let fh = kernel.open(0);
-        let base = match layout {
-            Layout::Lp64 => 0x7f00_0000_0000,
-            Layout::Ilp32 => 0x0804_8000,
-        };
-        Client {
-            kernel,
-            memory: AddressSpace::new(base),
-            fh,
-            layout,
-        }
-    }
-
-    fn map(&mut self, bytes: &[u8]) -> u64 {
-        self.memory.map(bytes)
-    }
-
-    fn read(&self, addr: u64, len: usize) -> Vec<u8> {
-        self.memory.read(addr, len).expect("mapped")
-    }
-
-    fn call<T: ArgStruct>(&mut self, ioctl: Ioctl, arg: &T) -> (i32, u64) {
-        let mut bytes = vec![0u8; T::wire_size(self.layout)];
-        arg.encode_into(self.layout, &mut bytes).unwrap();
-        let addr = self.map(&bytes);
-        let outcome = self.kernel.ioctl(
-            &mut self.memory,
-            self.fh,
-            0,
-            self.layout == Layout::Ilp32,
-            ioctl.code(self.layout),
-            addr,
-        );
-        let rc = match outcome {
-            IoctlOutcome::Returned(rc) => rc,
-            IoctlOutcome::Failed(errno) => -errno,
-        };
-        (rc, addr)
-    }
-
-    fn session(&mut self, cipher: u32, key: &[u8], mac: u32, mackey: &[u8]) -> Result<u32, i32> {
-        let key_addr = if key.is_empty() { 0 } else { self.map(key) };
-        let mackey_addr = if mackey.is_empty() {
-            0
-        } else {
-            self.map(mackey)
-        };
-        let params = SessionParams {
-            cipher,
-            mac,
-            keylen: key.len() as u32,
-            key: key_addr,
-            mackeylen: mackey.len() as u32,
-            mackey: mackey_addr,
-            ses: 0,
-        };
-        let (rc, addr) = self.call(Ioctl::GetSession, &params);
-        if rc < 0 {
-            return Err(-rc);
-        }
-        let bytes = self.read(addr, SessionParams::wire_size(self.layout));
-        Ok(SessionParams::decode(self.layout, &bytes).unwrap().ses)
-    }
-
-    fn free(&mut self, ses: u32) -> i32 {
-        self.call(Ioctl::FreeSession, &ses).0
-    }
-
-    /// CIOCCRYPT; returns (rc, dst, mac, iv) as the caller's buffers hold them afterwards.
-    fn crypt(&mut self, ses: u32, op: u16, flags: u16, src: &[u8], iv: Option<&[u8]>) -> Crypted {
-        let src_addr = if src.is_empty() { 0 } else { self.map(src) };
-        let dst_addr = self.map(&vec![0u8; src.len().max(1)]);
-        let mac_addr = self.map(&[0u8; 64]);
-        let iv_addr = iv.map_or(0, |iv| self.map(iv));
-        let params = CryptParams {
-            ses,
-            op,
-            flags: CopFlags(flags),
-            len: src.len() as u32,
-            src: src_addr,
-            dst: dst_addr,
-            mac: mac_addr,
-            iv: iv_addr,
-        };
-        let (rc, _) = self.call(Ioctl::Crypt, &params);
-        Crypted {
-            rc,
-            dst: self.read(dst_addr, src.len()),
-            mac: self.read(mac_addr, 64),
-            iv: iv.map(|iv| self.read(iv_addr, iv.len())),
-        }
-    }
-}
-
-struct Crypted {
-    rc: i32,
-    dst: Vec<u8>,
-    mac: Vec<u8>,
-    iv: Option<Vec<u8>>,
-}
 
 const LAYOUTS: [Layout; 2] = [Layout::Lp64, Layout::Ilp32];
 

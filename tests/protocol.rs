@@ -14,18 +14,11 @@ use cryptodev_cuse::cuse::wire::*;
 use cryptodev_cuse::cuse::{Channel, Shutdown};
 use cryptodev_cuse::device::CryptoDevice;
 use cryptodev_cuse::memory::Access;
+use support::client::unhex;
 use support::fake_kernel::*;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    let text: String = text.split_whitespace().collect();
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 fn device(access: Access) -> Arc<CryptoDevice> {

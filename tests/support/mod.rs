@@ -1,2 +1,3 @@
+pub mod client;
 pub mod fake_kernel;
 pub mod guest;
