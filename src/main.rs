@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Parser, ValueEnum};
 use nix::sys::signal::{SigSet, Signal};
 
-use cryptodev_cuse::backend::soft::RustCryptoBackend;
+use cryptodev_cuse::backend::select::{BackendMode, Pin, SelectOptions, SelectedBackend};
 use cryptodev_cuse::cuse::server::{self, InitOptions};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
@@ -45,6 +45,18 @@ struct Options {
     /// them.
     #[arg(long)]
     stats_file: Option<PathBuf>,
+    /// Which implementation serves each algorithm's sessions.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendMode,
+    /// Use kernel driver DRIVER for algorithm NAME over AF_ALG, e.g.
+    /// cbc(aes)=virtio_crypto_aes_cbc (repeatable; with auto and afalg).
+    #[arg(long = "pin-driver", value_name = "NAME=DRIVER")]
+    pin_driver: Vec<Pin>,
+    /// Cipher and AEAD operations shorter than BYTES on hardware sessions run in RustCrypto
+    /// (small requests lose on hardware); hash operations stay on the backend their session
+    /// started on. 0 turns it off.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    software_below: usize,
     /// The CUSE control device.
     #[arg(long, default_value = "/dev/cuse", hide = true)]
     cuse_device: PathBuf,
@@ -82,6 +94,11 @@ fn run(options: &Options) -> Result<(), String> {
         .thread_block()
         .map_err(|e| format!("blocking signals: {e}"))?;
 
+    let backend = SelectedBackend::build(&SelectOptions {
+        mode: options.backend,
+        pins: options.pin_driver.clone(),
+        software_below: options.software_below,
+    });
     let shutdown = Arc::new(Shutdown::new().map_err(|e| format!("shutdown pipe: {e}"))?);
     let channel = Arc::new(server::open_channel(&options.cuse_device).map_err(|e| e.to_string())?);
     let init = InitOptions {
@@ -99,7 +116,7 @@ fn run(options: &Options) -> Result<(), String> {
         MemoryAccess::Retry => Access::RetryOnly,
     };
     let device = Arc::new(
-        CryptoDevice::new(Arc::new(RustCryptoBackend::new()), access, options.threads)
+        CryptoDevice::new(Arc::new(backend), access, options.threads)
             .map_err(|e| format!("job threads: {e}"))?,
     );
     device.attach_channel(Arc::clone(&channel));

@@ -8,7 +8,10 @@
 
 use cryptodev_abi::Algorithm;
 
+pub mod afalg;
+pub mod discovery;
 pub mod kat;
+pub mod select;
 pub mod soft;
 
 /// Why a backend refused a request.
