@@ -523,39 +523,45 @@ fn check_hash(backend: &dyn Backend, v: &HashVector<'_>) -> Checked {
     }
     let mut out = vec![0u8; want.len()];
 
-    ctx.update(&msg);
-    ctx.finish(&mut out);
+    ctx.update(&msg).map_err(|e| backend_err("hash", &e))?;
+    ctx.finish(&mut out).map_err(|e| backend_err("hash", &e))?;
     expect_eq("one shot", &out, &want)?;
 
     // finish() left the initial state: three uneven chunks.
     let (a, b) = (msg.len() * 2 / 7, msg.len() * 5 / 9 + 1);
     let b = b.min(msg.len()).max(a);
-    ctx.update(&msg[..a]);
-    ctx.update(&msg[a..b]);
-    ctx.update(&msg[b..]);
-    ctx.finish(&mut out);
+    ctx.update(&msg[..a]).map_err(|e| backend_err("hash", &e))?;
+    ctx.update(&msg[a..b])
+        .map_err(|e| backend_err("hash", &e))?;
+    ctx.update(&msg[b..]).map_err(|e| backend_err("hash", &e))?;
+    ctx.finish(&mut out).map_err(|e| backend_err("hash", &e))?;
     expect_eq("three chunks", &out, &want)?;
 
     // Fork half-way; both branches finish the message independently.
     let half = msg.len() / 2;
-    ctx.update(&msg[..half]);
+    ctx.update(&msg[..half])
+        .map_err(|e| backend_err("hash", &e))?;
     let mut fork = ctx.fork();
     if fork.algorithm() != v.alg {
         return Err(format!("fork reports {:?}", fork.algorithm()));
     }
-    ctx.update(&msg[half..]);
-    ctx.finish(&mut out);
+    ctx.update(&msg[half..])
+        .map_err(|e| backend_err("hash", &e))?;
+    ctx.finish(&mut out).map_err(|e| backend_err("hash", &e))?;
     expect_eq("original after fork", &out, &want)?;
-    ctx.update(b"state after finish, not seen by the fork");
-    fork.update(&msg[half..]);
-    fork.finish(&mut out);
+    ctx.update(b"state after finish, not seen by the fork")
+        .map_err(|e| backend_err("hash", &e))?;
+    fork.update(&msg[half..])
+        .map_err(|e| backend_err("hash", &e))?;
+    fork.finish(&mut out).map_err(|e| backend_err("hash", &e))?;
     expect_eq("fork", &out, &want)?;
 
     // Reset after a partial update.
-    ctx.update(b"partial input discarded by reset");
+    ctx.update(b"partial input discarded by reset")
+        .map_err(|e| backend_err("hash", &e))?;
     ctx.reset();
-    ctx.update(&msg);
-    ctx.finish(&mut out);
+    ctx.update(&msg).map_err(|e| backend_err("hash", &e))?;
+    ctx.finish(&mut out).map_err(|e| backend_err("hash", &e))?;
     expect_eq("after reset", &out, &want)?;
     Ok(())
 }

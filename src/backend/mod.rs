@@ -1,5 +1,5 @@
-//! Crypto backends: one trait, several providers (RustCrypto in the daemon today; AF_ALG
-//! later). The ioctl handlers only ever see these traits.
+//! Crypto backends: one trait, several providers (RustCrypto in the daemon, AF_ALG to kernel
+//! drivers). The ioctl handlers only ever see these traits.
 //!
 //! The shape follows a crypto provider: the backend is a registry that says which algorithms
 //! it implements and hands out keyed contexts; a cipher context transforms data in place and
@@ -115,11 +115,11 @@ pub trait HashContext: Send {
     /// The algorithm id the context was made for.
     fn algorithm(&self) -> Algorithm;
 
-    /// Absorbs `data`.
-    fn update(&mut self, data: &[u8]);
+    /// Absorbs `data`. After an error the state is lost until [`HashContext::reset`].
+    fn update(&mut self, data: &[u8]) -> Result<(), BackendError>;
 
     /// Writes the digest into `out` (`digest_size` bytes) and resets to the initial state.
-    fn finish(&mut self, out: &mut [u8]);
+    fn finish(&mut self, out: &mut [u8]) -> Result<(), BackendError>;
 
     /// Returns to the initial state (keyed, for HMAC).
     fn reset(&mut self);

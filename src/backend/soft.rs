@@ -600,15 +600,17 @@ impl<H: SoftHashState> HashContext for HashCtx<H> {
         self.alg
     }
 
-    fn update(&mut self, data: &[u8]) {
+    fn update(&mut self, data: &[u8]) -> Result<(), BackendError> {
         Update::update(&mut self.state, data);
+        Ok(())
     }
 
-    fn finish(&mut self, out: &mut [u8]) {
+    fn finish(&mut self, out: &mut [u8]) -> Result<(), BackendError> {
         let mut digest = self.state.finalize_fixed_reset();
         let n = out.len().min(digest.len());
         out[..n].copy_from_slice(&digest[..n]);
         digest.as_mut_slice().zeroize();
+        Ok(())
     }
 
     fn reset(&mut self) {
@@ -871,7 +873,7 @@ mod tests {
         ] {
             let mut ctx = backend.hash(alg, &[]).unwrap();
             let mut out = vec![0u8; want.len() / 2];
-            ctx.finish(&mut out);
+            ctx.finish(&mut out).unwrap();
             assert_eq!(out, unhex(want), "{alg:?}");
         }
         // Every HMAC takes an empty key and keys longer than its block.
@@ -882,9 +884,9 @@ mod tests {
         {
             for key in [&[][..], &[0xaa; 200][..]] {
                 let mut ctx = backend.hash(alg, key).unwrap();
-                ctx.update(b"data");
+                ctx.update(b"data").unwrap();
                 let mut out = vec![0u8; usize::try_from(alg.digest_size()).unwrap()];
-                ctx.finish(&mut out);
+                ctx.finish(&mut out).unwrap();
             }
         }
     }
@@ -896,23 +898,23 @@ mod tests {
         let backend = RustCryptoBackend;
         let mac = |msg: &[u8]| {
             let mut c = backend.hash(Algorithm::Sha256Hmac, b"Jefe").unwrap();
-            c.update(msg);
+            c.update(msg).unwrap();
             let mut out = [0u8; 32];
-            c.finish(&mut out);
+            c.finish(&mut out).unwrap();
             out
         };
         let mut ctx = backend.hash(Algorithm::Sha256Hmac, b"Jefe").unwrap();
         let mut out = [0u8; 32];
-        ctx.update(b"one");
-        ctx.finish(&mut out);
+        ctx.update(b"one").unwrap();
+        ctx.finish(&mut out).unwrap();
         assert_eq!(out, mac(b"one"));
-        ctx.update(b"two");
-        ctx.finish(&mut out);
+        ctx.update(b"two").unwrap();
+        ctx.finish(&mut out).unwrap();
         assert_eq!(out, mac(b"two"));
-        ctx.update(b"junk");
+        ctx.update(b"junk").unwrap();
         ctx.reset();
-        ctx.update(b"three");
-        ctx.finish(&mut out);
+        ctx.update(b"three").unwrap();
+        ctx.finish(&mut out).unwrap();
         assert_eq!(out, mac(b"three"));
     }
 
@@ -921,22 +923,22 @@ mod tests {
         let backend = RustCryptoBackend;
         let full = {
             let mut c = backend.hash(Algorithm::Sha256, &[]).unwrap();
-            c.update(b"abc");
+            c.update(b"abc").unwrap();
             let mut out = [0u8; 32];
-            c.finish(&mut out);
+            c.finish(&mut out).unwrap();
             out
         };
         let mut c = backend.hash(Algorithm::Sha256, &[]).unwrap();
-        c.update(b"abc");
+        c.update(b"abc").unwrap();
         let mut short = [0u8; 5];
-        c.finish(&mut short);
+        c.finish(&mut short).unwrap();
         assert_eq!(short, full[..5]);
-        c.update(b"abc");
+        c.update(b"abc").unwrap();
         let mut long = [0xeeu8; 40];
-        c.finish(&mut long);
+        c.finish(&mut long).unwrap();
         assert_eq!(long[..32], full);
         assert_eq!(long[32..], [0xee; 8]);
-        c.finish(&mut []);
+        c.finish(&mut []).unwrap();
     }
 
     /// DES weak keys and degenerate 3DES keys are accepted as by the kernel without
@@ -1110,18 +1112,18 @@ mod tests {
     fn fork_is_independent() {
         let backend = RustCryptoBackend;
         let mut a = backend.hash(Algorithm::Sha1Hmac, b"key").unwrap();
-        a.update(b"common ");
+        a.update(b"common ").unwrap();
         let mut b = a.fork();
-        a.update(b"left");
-        b.update(b"right");
+        a.update(b"left").unwrap();
+        b.update(b"right").unwrap();
         let (mut oa, mut ob) = ([0u8; 20], [0u8; 20]);
-        a.finish(&mut oa);
-        b.finish(&mut ob);
+        a.finish(&mut oa).unwrap();
+        b.finish(&mut ob).unwrap();
         assert_ne!(oa, ob);
         let mut c = backend.hash(Algorithm::Sha1Hmac, b"key").unwrap();
-        c.update(b"common right");
+        c.update(b"common right").unwrap();
         let mut oc = [0u8; 20];
-        c.finish(&mut oc);
+        c.finish(&mut oc).unwrap();
         assert_eq!(ob, oc);
         assert_eq!(b.algorithm(), Algorithm::Sha1Hmac);
     }

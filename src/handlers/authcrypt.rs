@@ -328,10 +328,10 @@ fn mac(session: &mut Session, parts: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>, Err
     let hash = session.hash.as_mut().ok_or(Errno::EINVAL)?;
     hash.ctx.reset();
     for part in parts {
-        hash.ctx.update(part);
+        hash.ctx.update(part).map_err(|_| Errno::EINVAL)?;
     }
     let mut digest = Zeroizing::new(vec![0u8; hash.alg.digest_size() as usize]);
-    hash.ctx.finish(&mut digest);
+    hash.ctx.finish(&mut digest).map_err(|_| Errno::EINVAL)?;
     Ok(digest)
 }
 

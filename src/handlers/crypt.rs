@@ -23,6 +23,11 @@ fn resets(flags: CopFlags) -> bool {
     flags.0 == CopFlags::NONE || flags.has(CopFlags::RESET)
 }
 
+fn hash_failed(e: crate::backend::BackendError) -> Errno {
+    tracing::debug!("hash operation failed: {e}");
+    Errno::EINVAL
+}
+
 /// The checks that need no caller memory, in the kernel's order after the session lookup.
 fn check(session: &Session, params: &CryptParams) -> Result<Direction, Errno> {
     let direction = Direction::try_from(params.op).map_err(|_| Errno::EINVAL)?;
@@ -119,7 +124,7 @@ fn run(
             // The hash always covers the plaintext: before encrypting, after decrypting.
             if direction == Direction::Encrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx.update(&data);
+                    hash.ctx.update(&data).map_err(hash_failed)?;
                 }
             }
             let ran = match direction {
@@ -132,18 +137,18 @@ fn run(
             })?;
             if direction == Direction::Decrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx.update(&data);
+                    hash.ctx.update(&data).map_err(hash_failed)?;
                 }
             }
             output.dst = Some(data);
         }
     } else if let Some(hash) = &mut session.hash {
-        hash.ctx.update(src);
+        hash.ctx.update(src).map_err(hash_failed)?;
     }
     if let Some(hash) = &mut session.hash {
         if finalizes(params.flags, params.len) {
             let mut digest = Zeroizing::new(vec![0u8; hash.alg.digest_size() as usize]);
-            hash.ctx.finish(&mut digest);
+            hash.ctx.finish(&mut digest).map_err(hash_failed)?;
             output.mac = Some(digest);
         }
     }

@@ -354,22 +354,28 @@ impl HashContext for AfAlgHash {
         self.alg
     }
 
-    fn update(&mut self, data: &[u8]) {
-        if data.is_empty() || self.poisoned {
-            return;
+    fn update(&mut self, data: &[u8]) -> Result<(), BackendError> {
+        if self.poisoned {
+            return Err(BackendError::Failed(
+                "hash state lost by an earlier error".into(),
+            ));
+        }
+        if data.is_empty() {
+            return Ok(());
         }
         let sent = self
             .bound
             .op()
             .and_then(|op| op.send(&[data], None, None, None, true));
         self.dirty = true;
-        if let Err(e) = sent {
-            tracing::error!(driver = %self.bound.info.driver, "AF_ALG hash update failed: {e}");
+        sent.map_err(|e| {
+            tracing::warn!(driver = %self.bound.info.driver, "AF_ALG hash update failed: {e}");
             self.poisoned = true;
-        }
+            BackendError::Failed(format!("AF_ALG hash update: {e}"))
+        })
     }
 
-    fn finish(&mut self, out: &mut [u8]) {
+    fn finish(&mut self, out: &mut [u8]) -> Result<(), BackendError> {
         let mut digest = Zeroizing::new(vec![0u8; self.alg.digest_size() as usize]);
         let result = if self.poisoned {
             Err(Errno::EIO)
@@ -377,16 +383,14 @@ impl HashContext for AfAlgHash {
             self.bound.op().and_then(|op| op.recv_exact(&mut digest))
         };
         if let Err(e) = result {
-            tracing::error!(
-                driver = %self.bound.info.driver,
-                "AF_ALG hash failed ({e}); the digest is all zeros"
-            );
-            digest.fill(0);
+            tracing::warn!(driver = %self.bound.info.driver, "AF_ALG hash failed: {e}");
             self.reset();
+            return Err(BackendError::Failed(format!("AF_ALG hash: {e}")));
         }
         self.dirty = false;
         let n = out.len().min(digest.len());
         out[..n].copy_from_slice(&digest[..n]);
+        Ok(())
     }
 
     fn reset(&mut self) {
