@@ -116,10 +116,10 @@ fn gcm_places_the_tag_after_the_ciphertext_and_checks_it() {
 fn tls_record(key: &[u8], mackey: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let backend = RustCryptoBackend::new();
     let mut hmac = backend.hash(Algorithm::Sha1Hmac, mackey).unwrap();
-    hmac.update(aad);
-    hmac.update(plaintext);
+    hmac.update(aad).unwrap();
+    hmac.update(plaintext).unwrap();
     let mut mac = [0u8; 20];
-    hmac.finish(&mut mac);
+    hmac.finish(&mut mac).unwrap();
     let mut record = [plaintext, &mac].concat();
     let pad = 16 - record.len() % 16;
     record.resize(record.len() + pad, (pad - 1) as u8);
