@@ -121,6 +121,11 @@ pub trait PlannedOperation {
     /// Runs `request` on the bytes read for `plan`. The handler must check, under whatever
     /// lock it takes, that `plan` is still what it would plan now, and fail with EINVAL if not.
     fn execute(&self, request: &Request, plan: &Plan, inputs: &Inputs<'_>) -> Completion;
+
+    /// The caller never received `reply` (writing it back faulted): undo what it announced.
+    fn abandon(&self, reply: &Reply) {
+        let _ = reply;
+    }
 }
 
 /// How caller memory may be reached.
@@ -267,6 +272,7 @@ fn serve_direct(
             tracing::error!("reply does not fit its struct: {e}");
             result = Err(Errno::EIO);
         } else if let Err(errno) = write_remote(pid, arg, &arg_bytes) {
+            operation.abandon(&reply);
             result = Err(errno);
         }
     }
