@@ -452,3 +452,76 @@ uint64_t fnv64_u32(uint64_t h, uint32_t v)
 
 	return fnv64(h, b, 4);
 }
+
+/* ---- additions for the AEAD, async, asymmetric and CRIOGET programs ------------------- */
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		die("malloc", "out of memory (%zu bytes)", size);
+	return p;
+}
+
+uint8_t *unhex(const char *hex, size_t *len)
+{
+	size_t n = strlen(hex);
+	char *spec = xmalloc(n + 3);
+	uint8_t *out;
+
+	memcpy(spec, "h:", 2);
+	memcpy(spec + 2, hex, n + 1);
+	out = spec_bytes(spec, len);
+	free(spec);
+	return out;
+}
+
+int cd_authcrypt(int fd, const struct authcrypt_args *a, struct crypt_auth_op *back)
+{
+	struct crypt_auth_op op;
+	int rc, e;
+
+	memset(&op, 0, sizeof(op));
+	op.ses = a->ses;
+	op.op = a->op;
+	op.flags = a->flags;
+	op.len = a->len;
+	op.auth_len = a->auth_len;
+	op.auth_src = UPTR(a->auth_src);
+	op.src = UPTR(a->src);
+	op.dst = UPTR(a->dst);
+	op.tag = UPTR(a->tag);
+	op.tag_len = a->tag_len;
+	op.iv = UPTR(a->iv);
+	op.iv_len = a->iv_len;
+	rc = ioctl(fd, CIOCAUTHCRYPT, &op);
+	e = errno;
+	if (back != NULL)
+		*back = op;
+	errno = e;
+	return rc;
+}
+
+static uint64_t transcript_h = FNV64_INIT;
+
+void transcript_bytes(const void *data, size_t len)
+{
+	transcript_h = fnv64_u32(transcript_h, (uint32_t)len);
+	transcript_h = fnv64(transcript_h, data, len);
+}
+
+void transcript_u32(uint32_t v)
+{
+	transcript_h = fnv64_u32(transcript_h, v);
+}
+
+void transcript_checkpoint(const char *label)
+{
+	printf("CHECKPOINT %s %016llx\n", label, (unsigned long long)transcript_h);
+}
+
+void transcript_print(void)
+{
+	printf("TRANSCRIPT %016llx\n", (unsigned long long)transcript_h);
+}

@@ -112,4 +112,46 @@ const char *opt_arg(int argc, char **argv, int i);
 uint64_t fnv64(uint64_t h, const void *data, size_t len);
 uint64_t fnv64_u32(uint64_t h, uint32_t v);
 
+/* ---- additions for the AEAD, async, asymmetric and CRIOGET programs ------------------- */
+
+/* malloc() that dies on failure; never returns NULL (size 0 gives a 1-byte buffer). */
+void *xmalloc(size_t size);
+/* spec_bytes("h:<hex>"): a malloc'd buffer (never NULL) of the bytes `hex` spells. */
+uint8_t *unhex(const char *hex, size_t *len);
+
+/* The fields of a CIOCAUTHCRYPT request; what is not given is zero. */
+struct authcrypt_args {
+	uint32_t ses;
+	uint16_t op, flags;
+	const void *auth_src;
+	uint32_t auth_len;
+	const void *src;
+	void *dst;
+	uint32_t len;
+	void *tag;
+	uint32_t tag_len;
+	void *iv;
+	uint32_t iv_len;
+};
+
+/*
+ * CIOCAUTHCRYPT with `a`'s fields. If `back` is non-NULL it receives the struct as the
+ * daemon left it (len, tag and tag_len are outputs). Returns the ioctl's value, errno
+ * preserved.
+ */
+int cd_authcrypt(int fd, const struct authcrypt_args *a, struct crypt_auth_op *back);
+
+/*
+ * A running transcript (64-bit FNV-1a) of daemon outputs for deterministic cases, for
+ * programs whose 64-bit build checks them against OpenSSL: the runner compares the 32-bit
+ * build's "TRANSCRIPT"/"CHECKPOINT" lines with the 64-bit build's. Only ABI-independent
+ * values may go in (no pointers, no random signatures).
+ */
+void transcript_bytes(const void *data, size_t len);
+void transcript_u32(uint32_t v);
+/* Prints "CHECKPOINT <label> <hex>". */
+void transcript_checkpoint(const char *label);
+/* Prints "TRANSCRIPT <hex>". */
+void transcript_print(void);
+
 #endif
