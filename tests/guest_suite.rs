@@ -37,15 +37,17 @@ const PROGRAMS: &[Program] = &[
         direct_args: "",
         retry_args: Some(""),
     },
-    // count, largest length (bytes), seed: RETRY rounds carry at most 128 KiB each way.
+    // The device ("-": $CRYPTODEV_DEVICE), then count, largest length (bytes), seed; RETRY
+    // rounds carry at most 128 KiB each way.
     Program {
         name: "diff",
-        direct_args: "2000 204800 1",
-        retry_args: Some("600 65536 2"),
+        direct_args: "- 2000 204800 1",
+        retry_args: Some("- 600 65536 2"),
     },
+    // The device, then the number of processes.
     Program {
         name: "garbage",
-        direct_args: "4",
+        direct_args: "- 4",
         retry_args: None,
     },
 ];
