@@ -1,11 +1,11 @@
 /*
- * errno: the errno table of ABI-FACTS §6-§10, §13, §14 (and the daemon's documented
- * differences): bad session requests, bad CIOCCRYPT arguments, invalid pointers, unknown
- * and unimplemented ioctls, and which file descriptors see which sessions.
+ * errno: the errno table of ABI-FACTS §6-§14 (and the daemon's documented differences):
+ * bad session requests, bad CIOCCRYPT arguments, invalid pointers, unknown ioctls, which
+ * file descriptors see which sessions, then CIOCASYMFEAT (all CRK operations but DH
+ * announced), CIOCKEY (unknown op, wrong parameter counts, more than 8192 bits: EINVAL),
+ * CIOCAUTHCRYPT and the async pair (NO_ZC: EINVAL; nothing to fetch: EBUSY).
  *
  * usage: errno [DEVICE]
- * env:   CRYPTODEV_EXPECT_UNIMPLEMENTED=1 also checks that CIOCKEY, CIOCAUTHCRYPT and the
- *        async pair answer EINVAL and CIOCASYMFEAT reports 0 (a daemon without them).
  */
 #include "common.h"
 
@@ -428,53 +428,202 @@ static void fd_sharing(void)
 }
 
 /*
- * A daemon without CIOCKEY, CIOCAUTHCRYPT, the async pair and asymmetric features (the
- * state this suite was first written against): the first three answer EINVAL and
- * CIOCASYMFEAT reports no features. Daemons since commit ac1038a implement all of them, so
- * these checks run only with CRYPTODEV_EXPECT_UNIMPLEMENTED=1. They run last, so that a
- * daemon that never answers one of them cannot hide the other results.
+ * The errno table of CIOCASYMFEAT, CIOCKEY, CIOCAUTHCRYPT and the async pair (ABI-FACTS
+ * §11-§14 and the daemon's documented choices). These run last, so that a daemon that
+ * never answers one of them cannot hide the other results.
  */
-static void unimplemented(void)
+static void key_requests(void)
 {
-	const char *want = getenv("CRYPTODEV_EXPECT_UNIMPLEMENTED");
-	uint8_t buf[64];
-	uint32_t ses;
+	uint8_t *num = page + 2048; /* small numbers, all 5 */
+	struct crypt_kop k;
 	__u32 word;
 
-	if (want == NULL || strcmp(want, "1") != 0) {
-		note("CIOCKEY/CIOCAUTHCRYPT/async/CIOCASYMFEAT=EINVAL/0 checks skipped "
-		     "(set CRYPTODEV_EXPECT_UNIMPLEMENTED=1 for a daemon without them)");
-		return;
-	}
-	null_session_arg(buf);
-	if (!expect_errno("unimpl:setup-null-session", ioctl(fd, CIOCGSESSION, buf), 0))
-		return;
-	ses = ((struct session_op *)(void *)buf)->ses;
-	{
-		struct crypt_kop k;
-
-		memset(&k, 0, sizeof(k));
-		expect_errno("unimpl:CIOCKEY-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
-	}
-	{
-		struct crypt_auth_op a;
-
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		expect_errno("unimpl:CIOCAUTHCRYPT-EINVAL", ioctl(fd, CIOCAUTHCRYPT, &a), EINVAL);
-	}
+	memset(num, 5, 64);
 	word = 0xffffffffu;
-	if (expect_errno("unimpl:CIOCASYMFEAT-returns-0", ioctl(fd, CIOCASYMFEAT, &word), 0))
-		check(word == 0, "unimpl:CIOCASYMFEAT-features-0", "feature word %#x", word);
-	{
-		struct crypt_op c;
+	if (expect_errno("asymfeat:returns-0", ioctl(fd, CIOCASYMFEAT, &word), 0))
+		check(word == (CRF_MOD_EXP | CRF_MOD_EXP_CRT | CRF_DSA_SIGN | CRF_DSA_VERIFY),
+		      "asymfeat:all-but-dh", "features %#x", word);
+	expect_errno("asymfeat:arg-PROT_NONE-EFAULT", ioctl(fd, CIOCASYMFEAT, noaccess), EFAULT);
 
-		memset(&c, 0, sizeof(c));
-		c.ses = ses;
-		expect_errno("unimpl:CIOCASYNCFETCH-EINVAL", ioctl(fd, CIOCASYNCFETCH, &c), EINVAL);
-		expect_errno("unimpl:CIOCASYNCCRYPT-EINVAL", ioctl(fd, CIOCASYNCCRYPT, &c), EINVAL);
+#define KOP(op_, nin_, nout_, bits_)                                                           \
+	do {                                                                                   \
+		memset(&k, 0, sizeof(k));                                                      \
+		k.crk_op = (op_);                                                              \
+		k.crk_iparams = (nin_);                                                        \
+		k.crk_oparams = (nout_);                                                       \
+		for (int i_ = 0; i_ < CRK_MAXPARAM; i_++) {                                    \
+			k.crk_param[i_].crp_p = num + 8 * i_;                                  \
+			k.crk_param[i_].crp_nbits = (bits_);                                   \
+		}                                                                              \
+	} while (0)
+
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	expect_errno("key:mod-exp-ok", ioctl(fd, CIOCKEY, &k), 0);
+	check(k.crk_status == 0, "key:mod-exp-status-0", "crk_status %u", k.crk_status);
+	KOP(CRK_ALGORITHM_ALL, 3, 1, 64);
+	expect_errno("key:unknown-op-5-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(0x80000000u, 3, 1, 64);
+	expect_errno("key:unknown-op-0x80000000-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 2, 1, 64);
+	expect_errno("key:mod-exp-2-inputs-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 3, 2, 64);
+	expect_errno("key:mod-exp-2-outputs-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP_CRT, 6, 0, 64);
+	expect_errno("key:crt-no-output-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_DSA_SIGN, 5, 1, 64);
+	expect_errno("key:dsa-sign-1-output-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_DSA_VERIFY, 7, 1, 64);
+	expect_errno("key:dsa-verify-1-output-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_DH_COMPUTE_KEY, 2, 1, 64);
+	expect_errno("key:dh-2-inputs-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 8, 8, 64);
+	expect_errno("key:16-params-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[2].crp_nbits = 8193;
+	expect_errno("key:input-8193-bits-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[3].crp_nbits = 8193;
+	expect_errno("key:output-8193-bits-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[0].crp_nbits = 0xffffffffu;
+	expect_errno("key:input-0xffffffff-bits-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	memset(num + 16, 0, 8);
+	expect_errno("key:modulus-0-EINVAL", ioctl(fd, CIOCKEY, &k), EINVAL);
+	memset(num + 16, 5, 8);
+	/* pointers */
+	expect_errno("key:arg-NULL-EFAULT", ioctl(fd, CIOCKEY, NULL), EFAULT);
+	expect_errno("key:arg-PROT_NONE-EFAULT", ioctl(fd, CIOCKEY, noaccess), EFAULT);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[0].crp_p = NULL;
+	expect_errno("key:input-NULL-EFAULT", ioctl(fd, CIOCKEY, &k), EFAULT);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[1].crp_p = noaccess;
+	expect_errno("key:input-PROT_NONE-EFAULT", ioctl(fd, CIOCKEY, &k), EFAULT);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[3].crp_p = noaccess - 4;
+	expect_errno("key:output-straddles-PROT_NONE-EFAULT", ioctl(fd, CIOCKEY, &k), EFAULT);
+	KOP(CRK_MOD_EXP, 3, 1, 64);
+	k.crk_param[3].crp_p = (__u8 *)(uintptr_t)"read-only output";
+	expect_errno("key:output-read-only-EFAULT", ioctl(fd, CIOCKEY, &k), EFAULT);
+#undef KOP
+}
+
+static void authcrypt_requests(void)
+{
+	static const uint8_t gkey[16] = { 1, 2, 3, 4 }, mackey[20] = { 5 };
+	uint8_t *src = page + 512, *dst = page + 1024, *aad = page + 256, iv[16] = { 0 };
+	uint8_t *big = malloc(4097);
+	uint32_t gcm, cbc_hmac, ctr_hmac, sha, bad = 0x7e57ab1e;
+	struct crypt_auth_op back;
+
+	memset(src, 1, 64);
+	memset(aad, 2, 32);
+	memset(big, 3, 4097);
+	if (need_session("authcrypt:setup", fd, CRYPTO_AES_GCM, gkey, 16, 0, NULL, 0, &gcm) ||
+	    need_session("authcrypt:setup", fd, CRYPTO_AES_CBC, gkey, 16, CRYPTO_SHA1_HMAC, mackey,
+			 20, &cbc_hmac) ||
+	    need_session("authcrypt:setup", fd, CRYPTO_AES_CTR, gkey, 16, CRYPTO_SHA1_HMAC, mackey,
+			 20, &ctr_hmac) ||
+	    need_session("authcrypt:setup", fd, 0, NULL, 0, CRYPTO_SHA2_256, NULL, 0, &sha)) {
+		free(big);
+		return;
 	}
-	drop_session("unimpl:free", fd, ses);
+	while (bad == gcm || bad == cbc_hmac || bad == ctr_hmac || bad == sha)
+		bad++;
+#define AC(name_, err_, ...)                                                                  \
+	expect_errno((name_), cd_authcrypt(fd, &(struct authcrypt_args){ __VA_ARGS__ }, &back), \
+		     (err_))
+
+	AC("authcrypt:gcm-ok", 0, .ses = gcm, .auth_src = aad, .auth_len = 32, .src = src,
+	   .dst = dst, .len = 64, .iv = iv);
+	AC("authcrypt:unknown-session-EINVAL", EINVAL, .ses = bad, .src = src, .dst = dst,
+	   .len = 64, .iv = iv);
+	AC("authcrypt:hash-only-session-EINVAL", EINVAL, .ses = sha, .src = src, .dst = dst,
+	   .len = 64, .iv = iv);
+	AC("authcrypt:cipher+hmac-without-mode-flag-EINVAL", EINVAL, .ses = cbc_hmac, .src = src,
+	   .dst = dst, .len = 64, .iv = iv);
+	AC("authcrypt:op-2-EINVAL", EINVAL, .ses = gcm, .op = 2, .src = src, .dst = dst, .len = 64,
+	   .iv = iv);
+	AC("authcrypt:auth_len-4097-EINVAL", EINVAL, .ses = gcm, .auth_src = big,
+	   .auth_len = 4097, .src = src, .dst = dst, .len = 64, .iv = iv);
+	AC("authcrypt:tag_len-17-EINVAL", EINVAL, .ses = gcm, .src = src, .dst = dst, .len = 64,
+	   .tag_len = 17, .iv = iv);
+	AC("authcrypt:decrypt-shorter-than-tag-EINVAL", EINVAL, .ses = gcm, .op = COP_DECRYPT,
+	   .src = src, .dst = dst, .len = 15, .iv = iv);
+	AC("authcrypt:decrypt-bad-tag-EBADMSG", EBADMSG, .ses = gcm, .op = COP_DECRYPT,
+	   .src = src, .dst = dst, .len = 64, .iv = iv);
+	AC("authcrypt:tls-not-in-place-EINVAL", EINVAL, .ses = cbc_hmac,
+	   .flags = COP_FLAG_AEAD_TLS_TYPE, .auth_src = aad, .auth_len = 13, .src = src,
+	   .dst = dst, .len = 32, .iv = iv);
+	AC("authcrypt:srtp-on-cbc-EINVAL", EINVAL, .ses = cbc_hmac,
+	   .flags = COP_FLAG_AEAD_SRTP_TYPE, .auth_src = src, .auth_len = 48, .src = src + 16,
+	   .dst = src + 16, .len = 32, .tag = dst, .iv = iv);
+	AC("authcrypt:srtp-header-257-EINVAL", EINVAL, .ses = ctr_hmac,
+	   .flags = COP_FLAG_AEAD_SRTP_TYPE, .auth_src = src - 257, .auth_len = 257 + 32,
+	   .src = src, .dst = src, .len = 32, .tag = dst, .iv = iv);
+	/* pointers */
+	expect_errno("authcrypt:arg-NULL-EFAULT", ioctl(fd, CIOCAUTHCRYPT, NULL), EFAULT);
+	expect_errno("authcrypt:arg-PROT_NONE-EFAULT", ioctl(fd, CIOCAUTHCRYPT, noaccess), EFAULT);
+	AC("authcrypt:auth_src-PROT_NONE-EFAULT", EFAULT, .ses = gcm, .auth_src = noaccess,
+	   .auth_len = 32, .src = src, .dst = dst, .len = 64, .iv = iv);
+	AC("authcrypt:auth_src-NULL-EFAULT", EFAULT, .ses = gcm, .auth_src = NULL,
+	   .auth_len = 32, .src = src, .dst = dst, .len = 64, .iv = iv);
+	AC("authcrypt:src-PROT_NONE-EFAULT", EFAULT, .ses = gcm, .src = noaccess - 16, .dst = dst,
+	   .len = 64, .iv = iv);
+	AC("authcrypt:dst-PROT_NONE-EFAULT", EFAULT, .ses = gcm, .src = src, .dst = noaccess - 32,
+	   .len = 64, .iv = iv);
+	AC("authcrypt:dst-read-only-EFAULT", EFAULT, .ses = gcm, .src = src,
+	   .dst = (void *)(uintptr_t)"a read-only string literal of enough bytes for 64+16 bytes "
+				    "of ciphertext and tag........",
+	   .len = 64, .iv = iv);
+	AC("authcrypt:iv-PROT_NONE-EFAULT", EFAULT, .ses = gcm, .src = src, .dst = dst, .len = 64,
+	   .iv = noaccess - 4);
+	AC("authcrypt:srtp-tag-PROT_NONE-EFAULT", EFAULT, .ses = ctr_hmac,
+	   .flags = COP_FLAG_AEAD_SRTP_TYPE, .auth_src = src, .auth_len = 48, .src = src + 16,
+	   .dst = src + 16, .len = 32, .tag = noaccess - 4, .tag_len = 10, .iv = iv);
+	AC("authcrypt:session-usable-after-errors", 0, .ses = gcm, .auth_src = aad,
+	   .auth_len = 32, .src = src, .dst = dst, .len = 64, .iv = iv);
+#undef AC
+	drop_session("authcrypt:free", fd, gcm);
+	drop_session("authcrypt:free", fd, cbc_hmac);
+	drop_session("authcrypt:free", fd, ctr_hmac);
+	drop_session("authcrypt:free", fd, sha);
+	free(big);
+}
+
+static void async_requests(void)
+{
+	static const uint8_t akey[16] = { 9 };
+	uint8_t src[32], dst[32], iv[16] = { 0 };
+	struct crypt_op c;
+	uint32_t ses;
+
+	memset(src, 4, sizeof(src));
+	memset(&c, 0, sizeof(c));
+	expect_errno("async:fetch-nothing-queued-EBUSY", ioctl(fd, CIOCASYNCFETCH, &c), EBUSY);
+	if (need_session("async:setup", fd, CRYPTO_AES_CBC, akey, 16, 0, NULL, 0, &ses) != 0)
+		return;
+	c.ses = ses;
+	c.len = 32;
+	c.src = src;
+	c.dst = dst;
+	c.iv = iv;
+	c.flags = COP_FLAG_NO_ZC;
+	expect_errno("async:submit-NO_ZC-EINVAL", ioctl(fd, CIOCASYNCCRYPT, &c), EINVAL);
+	c.flags = 0;
+	c.ses = ses + 1;
+	expect_errno("async:submit-unknown-session-EINVAL", ioctl(fd, CIOCASYNCCRYPT, &c), EINVAL);
+	c.ses = ses;
+	expect_errno("async:submit-arg-NULL-EFAULT", ioctl(fd, CIOCASYNCCRYPT, NULL), EFAULT);
+	c.src = noaccess;
+	expect_errno("async:submit-src-PROT_NONE-EFAULT", ioctl(fd, CIOCASYNCCRYPT, &c), EFAULT);
+	c.src = src;
+	c.iv = noaccess - 8;
+	expect_errno("async:submit-iv-PROT_NONE-EFAULT", ioctl(fd, CIOCASYNCCRYPT, &c), EFAULT);
+	c.iv = iv;
+	expect_errno("async:nothing-was-queued-EBUSY", ioctl(fd, CIOCASYNCFETCH, &c), EBUSY);
+	drop_session("async:free", fd, ses);
 }
 
 int main(int argc, char **argv)
@@ -495,7 +644,9 @@ int main(int argc, char **argv)
 	crypt_requests();
 	ioctl_numbers();
 	fd_sharing();
-	unimplemented();
+	key_requests();
+	authcrypt_requests();
+	async_requests();
 	xclose("close", fd);
 	return test_finish();
 }

@@ -26,6 +26,9 @@ pub enum BackendError {
     /// The data length does not fit the mode (e.g. XTS below one block).
     #[error("invalid length {len} for {alg:?}")]
     BadLength { alg: Algorithm, len: usize },
+    /// The message is longer than the mode can count (CCM's L-byte length field; EOVERFLOW).
+    #[error("message of {len} bytes too long for {alg:?}")]
+    TooLong { alg: Algorithm, len: usize },
     /// An AEAD tag did not verify (EBADMSG).
     #[error("authentication failed")]
     BadTag,

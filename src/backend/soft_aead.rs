@@ -9,7 +9,7 @@
 //!   unlocks those two sizes (the comparison stays the crate's constant-time one).
 //! - `ccm(aes)`: the IV is 16 bytes in the kernel's format: `iv[0]` = L − 1 (1..=7, else
 //!   refused), the nonce is `iv[1..16 - L]`, the counter bytes after it are ignored. The
-//!   message length must fit in L bytes (the kernel's EOVERFLOW; `BadLength` here).
+//!   message length must fit in L bytes (the kernel's EOVERFLOW; `TooLong` here).
 //! - Encryption works in place and returns the tag; decryption checks the tag before any
 //!   plaintext is released ([`BackendError::BadTag`] when it does not verify). Empty data and
 //!   empty AAD are allowed.
@@ -215,7 +215,7 @@ fn ccm_nonce(iv: &[u8], data_len: usize) -> Result<&[u8], BackendError> {
     let l = l_minus_1 + 1;
     // L = 8 covers every usize; below, the length field has 8·L bits.
     if l < 8 && u64::try_from(data_len).map_or(true, |n| n >> (8 * l) != 0) {
-        return Err(BackendError::BadLength { alg, len: data_len });
+        return Err(BackendError::TooLong { alg, len: data_len });
     }
     Ok(&iv[1..CCM_IV_LEN - l])
 }
@@ -500,7 +500,7 @@ mod tests {
         let mut data = vec![0u8; 65_536];
         assert_eq!(
             c.encrypt(&iv, &[], &mut data),
-            Err(BackendError::BadLength {
+            Err(BackendError::TooLong {
                 alg: Algorithm::AesCcm,
                 len: 65_536
             })

@@ -291,6 +291,9 @@ fn aead(
     }
     let failed = |e: BackendError| match e {
         BackendError::BadTag => Errno::EBADMSG,
+        // CCM: a message longer than its length field (L bytes) can count, as the kernel's
+        // ccm answers.
+        BackendError::TooLong { .. } => Errno::EOVERFLOW,
         other => {
             tracing::debug!("AEAD operation failed: {other}");
             Errno::EINVAL

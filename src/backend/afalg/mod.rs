@@ -482,7 +482,8 @@ impl AfAlgAead {
         self.bound.renew();
         match e {
             Errno::EBADMSG => BackendError::BadTag,
-            Errno::EINVAL | Errno::EOVERFLOW => BackendError::BadLength { alg: self.alg, len },
+            Errno::EOVERFLOW => BackendError::TooLong { alg: self.alg, len },
+            Errno::EINVAL => BackendError::BadLength { alg: self.alg, len },
             other => BackendError::Failed(format!(
                 "AF_ALG {} request: {other}",
                 self.bound.info.driver
