@@ -12,7 +12,8 @@ pub(crate) const MODULE_LIST_PATH: &str = "etc/vmtest/modules";
 /// The text of `/init`.
 ///
 /// Kernel command-line options it reads: `vmtest.nonce=`, `vmtest.script=/abs/host/path`,
-/// `vmtest.noafalg`, `vmtest.virtiocrypto`. It mounts the host's `/` (9p tag `hostroot`,
+/// `vmtest.noafalg`, `vmtest.virtiocrypto`, `vmtest.keep=/abs/host/dir` (a directory under
+/// `/tmp` or `/run` that stays visible over their fresh tmpfs mounts). It mounts the host's `/` (9p tag `hostroot`,
 /// read-only) at `/hostroot`, prepares proc/sys/dev/tmp/run in it, runs the script there with
 /// `chroot … /bin/sh SCRIPT`, prints the exit marker and reboots (qemu runs with `-no-reboot`,
 /// so it exits). Anything that goes wrong before the script prints a `vmtest:` line and
@@ -40,6 +41,7 @@ NONCE=none
 SCRIPT=
 NOAFALG=
 VCRYPTO=
+KEEP=
 set -f
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
@@ -47,6 +49,7 @@ for arg in $(cat /proc/cmdline); do
         vmtest.script=*) SCRIPT=${arg#vmtest.script=} ;;
         vmtest.noafalg) NOAFALG=1 ;;
         vmtest.virtiocrypto) VCRYPTO=1 ;;
+        vmtest.keep=*) KEEP=${arg#vmtest.keep=} ;;
     esac
 done
 set +f
@@ -83,8 +86,15 @@ mount -t sysfs sysfs $R/sys || fail "cannot mount sysfs in the host root"
 mount -o bind /dev $R/dev || fail "cannot bind /dev into the host root"
 mount -o bind /dev/pts $R/dev/pts || fail "cannot bind /dev/pts into the host root"
 mount -o bind /dev/shm $R/dev/shm || fail "cannot bind /dev/shm into the host root"
+if [ -n "$KEEP" ]; then
+    mkdir -p /keep
+    mount -o bind "$R$KEEP" /keep || fail "cannot hold $KEEP before covering its parent"
+fi
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || fail "cannot mount /tmp in the host root"
 mount -t tmpfs -o mode=0755 tmpfs $R/run || fail "cannot mount /run in the host root"
+if [ -n "$KEEP" ]; then
+    mkdir -p "$R$KEEP" && mount -o bind /keep "$R$KEEP" || fail "cannot carry $KEEP over"
+fi
 
 [ -n "$SCRIPT" ] || fail "no vmtest.script= on the kernel command line"
 [ -f "$R$SCRIPT" ] || fail "script $SCRIPT not visible in the guest"

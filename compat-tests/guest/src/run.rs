@@ -251,9 +251,19 @@ impl<'a> GuestRun<'a> {
         let cwd = cwd.canonicalize().map_err(|e| {
             HarnessError::io(format!("guest working directory {}", cwd.display()), e)
         })?;
-        if cwd.starts_with("/tmp") {
+        // The guest mounts fresh tmpfs over /tmp and /run; a workspace under one of them is
+        // bound back in over it (vmtest.keep), anything else there is invisible.
+        let workspace = tools::workspace_root()
+            .canonicalize()
+            .map_err(|e| HarnessError::io("resolving the workspace root", e))?;
+        let shadowed =
+            |path: &std::path::Path| path.starts_with("/tmp") || path.starts_with("/run");
+        let keep = shadowed(&workspace).then(|| workspace.to_string_lossy().into_owned());
+        let visible = |path: &std::path::Path| !shadowed(path) || path.starts_with(&workspace);
+        if !visible(&cwd) {
             return Err(HarnessError::Config(format!(
-                "guest working directory {} is under /tmp, which the guest replaces with an empty tmpfs",
+                "guest working directory {} is under /tmp or /run, which the guest replaces with \
+                 an empty tmpfs (only the workspace is carried over)",
                 cwd.display()
             )));
         }
@@ -269,14 +279,17 @@ impl<'a> GuestRun<'a> {
             .map_err(|e| HarnessError::io(format!("resolving {}", run_dir.display()), e))?
             .join("run.sh");
         let script_str = script_path.to_string_lossy();
-        if script_str
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
-            || script_str.starts_with("/tmp/")
+        let unsafe_on_cmdline = |text: &str| {
+            text.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+        };
+        if unsafe_on_cmdline(&script_str)
+            || keep.as_deref().is_some_and(unsafe_on_cmdline)
+            || !visible(&script_path)
         {
             return Err(HarnessError::Config(format!(
                 "run script path {script_str:?} must not contain whitespace or quotes nor lie \
-                 under /tmp (set CRYPTODEV_WORKSPACE to move it)"
+                 under /tmp or /run outside the workspace (set CRYPTODEV_WORKSPACE to move it)"
             )));
         }
         fs::write(&script_path, self.script(&cwd, &nonce))
@@ -293,6 +306,9 @@ impl<'a> GuestRun<'a> {
         }
         if self.virtio_crypto {
             append.push_str(" vmtest.virtiocrypto");
+        }
+        if let Some(keep) = &keep {
+            append.push_str(&format!(" vmtest.keep={keep}"));
         }
         let mut cmd = Command::new(&qemu);
         cmd.args([
