@@ -246,18 +246,6 @@ static const struct aead_kat *kat_named(const char *name)
 /* ---- OpenSSL reference ------------------------------------------------------------------ */
 
 #ifdef WITH_LIBCRYPTO
-static char ossl_err[256];
-
-static int ossl_fail(const char *what)
-{
-	unsigned long e = ERR_get_error();
-
-	snprintf(ossl_err, sizeof(ossl_err), "%s: %s", what,
-		 e ? ERR_error_string(e, NULL) : "(no OpenSSL error)");
-	ERR_clear_error();
-	return -1;
-}
-
 /*
  * ct||tag of pt with EVP. iv: the GCM nonce (12 bytes) or the kernel-format CCM IV (the
  * nonce is iv[1 .. 15 - L]).

@@ -525,3 +525,19 @@ void transcript_print(void)
 {
 	printf("TRANSCRIPT %016llx\n", (unsigned long long)transcript_h);
 }
+
+#ifdef WITH_LIBCRYPTO
+#include <openssl/err.h>
+
+char ossl_err[256];
+
+int ossl_fail(const char *what)
+{
+	unsigned long e = ERR_get_error();
+
+	snprintf(ossl_err, sizeof(ossl_err), "%s: %s", what,
+		 e ? ERR_error_string(e, NULL) : "(no OpenSSL error)");
+	ERR_clear_error();
+	return -1;
+}
+#endif

@@ -154,4 +154,10 @@ void transcript_checkpoint(const char *label);
 /* Prints "TRANSCRIPT <hex>". */
 void transcript_print(void);
 
+#ifdef WITH_LIBCRYPTO
+/* The last OpenSSL failure, as text; ossl_fail() records it and returns -1. */
+extern char ossl_err[256];
+int ossl_fail(const char *what);
+#endif
+
 #endif

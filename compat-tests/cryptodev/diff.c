@@ -348,18 +348,6 @@ static const EVP_MD *evp_md(uint32_t mac)
 	return NULL;
 }
 
-static char ossl_err[256];
-
-static int ossl_fail(const char *what)
-{
-	unsigned long e = ERR_get_error();
-
-	snprintf(ossl_err, sizeof(ossl_err), "%s: %s", what,
-		 e ? ERR_error_string(e, NULL) : "(no OpenSSL error)");
-	ERR_clear_error();
-	return -1;
-}
-
 /* One EVP cipher pass, no padding; variable-length keys set before the key. */
 static int evp_crypt(const EVP_CIPHER *cipher, const uint8_t *key, uint32_t keylen,
 		     const uint8_t *iv, int enc, const uint8_t *in, uint8_t *out, uint32_t len)

@@ -104,18 +104,6 @@ static int daemon_ctr(const struct profile *pr, const uint8_t *key, const uint8_
 }
 
 #ifdef WITH_LIBCRYPTO
-static char ossl_err[256];
-
-static int ossl_fail(const char *what)
-{
-	unsigned long e = ERR_get_error();
-
-	snprintf(ossl_err, sizeof(ossl_err), "%s: %s", what,
-		 e ? ERR_error_string(e, NULL) : "(no OpenSSL error)");
-	ERR_clear_error();
-	return -1;
-}
-
 static int ossl_hmac(const struct profile *pr, const uint8_t *mackey, const uint8_t *data,
 		     uint32_t len, uint8_t *mac)
 {

@@ -146,18 +146,6 @@ static int daemon_hmac(const struct suite *s, const uint8_t *mackey, const uint8
 }
 
 #ifdef WITH_LIBCRYPTO
-static char ossl_err[256];
-
-static int ossl_fail(const char *what)
-{
-	unsigned long e = ERR_get_error();
-
-	snprintf(ossl_err, sizeof(ossl_err), "%s: %s", what,
-		 e ? ERR_error_string(e, NULL) : "(no OpenSSL error)");
-	ERR_clear_error();
-	return -1;
-}
-
 /* The record built with OpenSSL's HMAC and EVP CBC (no EVP padding: TLS's is added here). */
 static int ossl_record(const struct suite *s, const uint8_t *key, const uint8_t *mackey,
 		      const uint8_t *iv, const uint8_t *aad, uint32_t aadlen, const uint8_t *pt,

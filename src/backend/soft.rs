@@ -102,47 +102,33 @@ impl Backend for RustCryptoBackend {
     fn cipher(&self, alg: Algorithm, key: &[u8]) -> Result<Box<dyn CipherContext>, BackendError> {
         use Algorithm::*;
         let bad = BackendError::BadKey(alg);
+        // A mode over the 128-, 192- or 256-bit variant of a block cipher, by key length.
+        macro_rules! by_key_size {
+            ($ctx:ident, $c128:ty, $c192:ty, $c256:ty) => {
+                match key.len() {
+                    16 => $ctx::<$c128>::boxed(alg, key),
+                    24 => $ctx::<$c192>::boxed(alg, key),
+                    32 => $ctx::<$c256>::boxed(alg, key),
+                    _ => Err(bad),
+                }
+            };
+        }
         match alg {
             DesCbc => CbcCtx::<des::Des>::boxed(alg, key),
             TripleDesCbc => CbcCtx::<des::TdesEde3>::boxed(alg, key),
             BlowfishCbc => CbcCtx::<blowfish::Blowfish>::boxed(alg, key),
             Cast5Cbc => CbcCtx::<cast5::Cast5>::boxed(alg, key),
-            AesCbc => match key.len() {
-                16 => CbcCtx::<aes::Aes128>::boxed(alg, key),
-                24 => CbcCtx::<aes::Aes192>::boxed(alg, key),
-                32 => CbcCtx::<aes::Aes256>::boxed(alg, key),
-                _ => Err(bad),
-            },
-            CamelliaCbc => match key.len() {
-                16 => CbcCtx::<camellia::Camellia128>::boxed(alg, key),
-                24 => CbcCtx::<camellia::Camellia192>::boxed(alg, key),
-                32 => CbcCtx::<camellia::Camellia256>::boxed(alg, key),
-                _ => Err(bad),
-            },
-            AesEcb => match key.len() {
-                16 => EcbCtx::<aes::Aes128>::boxed(alg, key),
-                24 => EcbCtx::<aes::Aes192>::boxed(alg, key),
-                32 => EcbCtx::<aes::Aes256>::boxed(alg, key),
-                _ => Err(bad),
-            },
-            AesCtr => match key.len() {
-                16 => CtrCtx::<aes::Aes128>::boxed(alg, key),
-                24 => CtrCtx::<aes::Aes192>::boxed(alg, key),
-                32 => CtrCtx::<aes::Aes256>::boxed(alg, key),
-                _ => Err(bad),
-            },
-            AesCfb => match key.len() {
-                16 => CfbCtx::<aes::Aes128>::boxed(alg, key),
-                24 => CfbCtx::<aes::Aes192>::boxed(alg, key),
-                32 => CfbCtx::<aes::Aes256>::boxed(alg, key),
-                _ => Err(bad),
-            },
-            AesOfb => match key.len() {
-                16 => OfbCtx::<aes::Aes128>::boxed(alg, key),
-                24 => OfbCtx::<aes::Aes192>::boxed(alg, key),
-                32 => OfbCtx::<aes::Aes256>::boxed(alg, key),
-                _ => Err(bad),
-            },
+            AesCbc => by_key_size!(CbcCtx, aes::Aes128, aes::Aes192, aes::Aes256),
+            CamelliaCbc => by_key_size!(
+                CbcCtx,
+                camellia::Camellia128,
+                camellia::Camellia192,
+                camellia::Camellia256
+            ),
+            AesEcb => by_key_size!(EcbCtx, aes::Aes128, aes::Aes192, aes::Aes256),
+            AesCtr => by_key_size!(CtrCtx, aes::Aes128, aes::Aes192, aes::Aes256),
+            AesCfb => by_key_size!(CfbCtx, aes::Aes128, aes::Aes192, aes::Aes256),
+            AesOfb => by_key_size!(OfbCtx, aes::Aes128, aes::Aes192, aes::Aes256),
             AesXts => match key.len() {
                 32 => XtsCtx::<aes::Aes128>::boxed(alg, key),
                 48 => XtsCtx::<aes::Aes192>::boxed(alg, key),
