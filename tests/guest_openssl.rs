@@ -222,7 +222,46 @@ fn prepared() -> &'static Path {
 }
 
 /// Boots a guest running `phases` against the daemon and checks outputs and counters.
+/// On AF_ALG: the listing, every cipher and every digest, each on a few sizes (the
+/// software-backend guests above check all of them).
+const AF_ALG_GUEST: &[Phase] = &[
+    Phase {
+        label: "list",
+        phase: "list",
+        args: &[],
+        used: ALL_ALGORITHMS,
+    },
+    // Every algorithm's session reports a kernel driver, none of RustCrypto's.
+    Phase {
+        label: "drivers",
+        phase: "drivers",
+        args: &["-rustcrypto"],
+        used: ALL_ALGORITHMS,
+    },
+    Phase {
+        label: "enc-all",
+        phase: "enc",
+        args: &["*"],
+        used: CIPHERS,
+    },
+    Phase {
+        label: "dgst",
+        phase: "dgst",
+        args: &[],
+        used: DIGESTS,
+    },
+];
+
+/// Sizes the AF_ALG guest checks: empty, a partial block, one above 64 KiB.
+const AF_ALG_SIZES: &str = "0 17 65536";
+
 fn run_guest(what: &str, phases: &[Phase]) {
+    run_guest_with(what, phases, "", "")
+}
+
+/// Runs `phases` in one guest against a daemon started with `daemon_args`; `env` prefixes each
+/// phase's command.
+fn run_guest_with(what: &str, phases: &[Phase], daemon_args: &str, env: &str) {
     let Some(image) = image_for_tests() else {
         return;
     };
@@ -242,14 +281,14 @@ fn run_guest(what: &str, phases: &[Phase]) {
         let args: String = phase.args.iter().map(|a| format!(" '{a}'")).collect();
         runs.push(ClientRun {
             label: phase.label.to_string(),
-            command: format!("{checks} {} {out}{args}", phase.phase),
+            command: format!("{env}{checks} {} {out}{args}", phase.phase),
         });
         runs.push(stats(phase.label));
     }
 
     let results: Results = run_with_daemon(
         &image,
-        &format!("--stats-file {STATS_FILE}"),
+        &format!("--stats-file {STATS_FILE} {daemon_args}"),
         "/dev/crypto",
         &runs,
         Duration::from_secs(1200),
@@ -279,7 +318,7 @@ fn run_guest(what: &str, phases: &[Phase]) {
         let data = pushed(section(phase.label).unwrap_or_default());
         check_growth(
             phase.label,
-            phase.phase != "list",
+            !matches!(phase.phase, "list" | "drivers"),
             &before,
             &after,
             &data,
@@ -314,6 +353,16 @@ fn engine_listing_des_camellia_and_speed() {
 #[test]
 fn engine_bf_cast5_aes_digests_and_fork() {
     run_guest("OpenSSL devcrypto engine, second guest", SECOND_GUEST);
+}
+
+#[test]
+fn engine_on_af_alg() {
+    run_guest_with(
+        "OpenSSL devcrypto engine on AF_ALG",
+        AF_ALG_GUEST,
+        "--backend afalg",
+        &format!("CHECK_SIZES='{AF_ALG_SIZES}' "),
+    );
 }
 
 /// The two guests' cipher phases together cover every cipher the engine offers.
