@@ -14,6 +14,11 @@ use zeroize::Zeroizing;
 /// Jobs one open file may have submitted and not yet fetched; more is EBUSY.
 pub const QUEUE_LIMIT: usize = 64;
 
+/// Data one open file's unfetched jobs may hold (their sources, then their results); a job
+/// that would go beyond it is EBUSY, unless the queue is empty. Bounds what a client can make
+/// the daemon keep.
+pub const QUEUE_BYTES_LIMIT: usize = 64 << 20;
+
 /// What a CIOCCRYPT produces for the caller's buffers, in the order they are written.
 #[derive(Debug, Default)]
 pub struct CryptOutput {
@@ -44,6 +49,8 @@ pub struct FinishedJob {
 #[derive(Debug, Default)]
 struct QueueState {
     running: usize,
+    /// Bytes held by running and finished jobs.
+    bytes: usize,
     done: VecDeque<FinishedJob>,
     /// The kernel's handle for this file's poll waiters, from the last POLL that asked.
     poll_handle: Option<u64>,
@@ -63,13 +70,15 @@ impl JobQueue {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes a slot for a new job; EBUSY when the queue is full.
-    pub fn reserve(&self) -> Result<(), Errno> {
+    /// Takes a slot for a new job of `bytes` bytes; EBUSY when the queue is full.
+    pub fn reserve(&self, bytes: usize) -> Result<(), Errno> {
         let mut state = self.state();
-        if state.running + state.done.len() >= QUEUE_LIMIT {
+        let jobs = state.running + state.done.len();
+        if jobs >= QUEUE_LIMIT || (jobs > 0 && state.bytes + bytes > QUEUE_BYTES_LIMIT) {
             return Err(Errno::EBUSY);
         }
         state.running += 1;
+        state.bytes += bytes;
         Ok(())
     }
 
@@ -92,11 +101,12 @@ impl JobQueue {
         still_first: impl FnOnce(&FinishedJob) -> bool,
     ) -> Option<FinishedJob> {
         let mut state = self.state();
-        if state.done.front().is_some_and(still_first) {
-            state.done.pop_front()
-        } else {
-            None
+        if !state.done.front().is_some_and(still_first) {
+            return None;
         }
+        let job = state.done.pop_front()?;
+        state.bytes = state.bytes.saturating_sub(job.params.len as usize);
+        Some(job)
     }
 
     /// POLL* readiness; `register` remembers the kernel's handle for a wake-up.
@@ -176,3 +186,48 @@ impl Drop for Executor {
 
 /// Shared handle to a file's queue, for jobs to report into.
 pub type QueueRef = Arc<JobQueue>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(len: u32) -> FinishedJob {
+        FinishedJob {
+            params: CryptParams {
+                len,
+                ..CryptParams::default()
+            },
+            result: Ok(()),
+            output: CryptOutput::default(),
+        }
+    }
+
+    #[test]
+    fn the_queue_bounds_jobs_and_bytes() {
+        let queue = JobQueue::default();
+        let big = QUEUE_BYTES_LIMIT - 1024;
+        assert_eq!(queue.reserve(big), Ok(()));
+        assert_eq!(
+            queue.reserve(2048),
+            Err(Errno::EBUSY),
+            "over the byte limit"
+        );
+        assert_eq!(queue.reserve(1024), Ok(()), "exactly at the limit");
+        assert_eq!(queue.complete(finished(u32::try_from(big).unwrap())), None);
+        assert!(queue.take_first(|_| true).is_some());
+        assert_eq!(queue.reserve(2048), Ok(()), "fetching freed the bytes");
+
+        let empty = JobQueue::default();
+        assert_eq!(
+            empty.reserve(QUEUE_BYTES_LIMIT * 2),
+            Ok(()),
+            "one job of any size fits an empty queue"
+        );
+        let counted = JobQueue::default();
+        for _ in 0..QUEUE_LIMIT {
+            assert_eq!(counted.reserve(1), Ok(()));
+        }
+        assert_eq!(counted.reserve(1), Err(Errno::EBUSY), "over the job limit");
+        assert_eq!(counted.readiness(None) & WRITABLE, 0);
+    }
+}

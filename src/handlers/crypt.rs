@@ -241,7 +241,7 @@ impl FileOps<'_> {
                 Zeroizing::new(src.to_vec()),
             )
         };
-        self.file.jobs.reserve()?;
+        self.file.jobs.reserve(params.len as usize)?;
         let queue = Arc::clone(&self.file.jobs);
         let runner = Arc::clone(self.runner);
         let stats = Arc::clone(self.stats);
