@@ -301,6 +301,25 @@ impl<C: SoftBlockCipher> CipherContext for EcbCtx<C> {
 }
 
 /// CTR with a 128-bit big-endian counter (`ctr` crate core, which wraps modulo 2^128 like
+/// A keystream mode (CTR, OFB): encrypting and decrypting are the same `apply`.
+macro_rules! keystream_context {
+    ($ctx:ident) => {
+        impl<C: SoftBlockCipher16> CipherContext for $ctx<C> {
+            fn info(&self) -> DriverInfo {
+                driver_info(self.alg)
+            }
+
+            fn encrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError> {
+                self.apply(iv, data)
+            }
+
+            fn decrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError> {
+                self.apply(iv, data)
+            }
+        }
+    };
+}
+
 /// the kernel's `crypto_inc`).
 struct CtrCtx<C: SoftBlockCipher16> {
     alg: Algorithm,
@@ -334,19 +353,7 @@ impl<C: SoftBlockCipher16> CtrCtx<C> {
     }
 }
 
-impl<C: SoftBlockCipher16> CipherContext for CtrCtx<C> {
-    fn info(&self) -> DriverInfo {
-        driver_info(self.alg)
-    }
-
-    fn encrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError> {
-        self.apply(iv, data)
-    }
-
-    fn decrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError> {
-        self.apply(iv, data)
-    }
-}
+keystream_context!(CtrCtx);
 
 /// Full-block CFB (CFB128 for AES) as the kernel's `cfb` template: whole blocks through the
 /// `cfb-mode` crate; a final partial block is XORed with `E(iv)` and leaves the IV at the last
@@ -453,19 +460,7 @@ impl<C: SoftBlockCipher16> Drop for OfbCtx<C> {
     }
 }
 
-impl<C: SoftBlockCipher16> CipherContext for OfbCtx<C> {
-    fn info(&self) -> DriverInfo {
-        driver_info(self.alg)
-    }
-
-    fn encrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError> {
-        self.apply(iv, data)
-    }
-
-    fn decrypt(&mut self, iv: &mut [u8], data: &mut [u8]) -> Result<(), BackendError> {
-        self.apply(iv, data)
-    }
-}
+keystream_context!(OfbCtx);
 
 /// XTS (`xts-mode` crate): key = data key ‖ tweak key; the IV is the tweak, used as is and
 /// left unchanged. Equal halves are accepted, as by the kernel outside FIPS mode.
