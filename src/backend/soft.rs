@@ -300,7 +300,6 @@ impl<C: SoftBlockCipher> CipherContext for EcbCtx<C> {
     }
 }
 
-/// CTR with a 128-bit big-endian counter (`ctr` crate core, which wraps modulo 2^128 like
 /// A keystream mode (CTR, OFB): encrypting and decrypting are the same `apply`.
 macro_rules! keystream_context {
     ($ctx:ident) => {
@@ -320,6 +319,7 @@ macro_rules! keystream_context {
     };
 }
 
+/// CTR with a 128-bit big-endian counter (`ctr` crate core, which wraps modulo 2^128 like
 /// the kernel's `crypto_inc`).
 struct CtrCtx<C: SoftBlockCipher16> {
     alg: Algorithm,
