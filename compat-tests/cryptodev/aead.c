@@ -19,7 +19,11 @@
  *   -DWITH_LIBCRYPTO (64-bit) each ciphertext||tag is compared with OpenSSL's EVP GCM/CCM.
  *   Both builds print "CHECKPOINT <n> <hex>" every 50 cases and "TRANSCRIPT <hex>" over
  *   the daemon's outputs of the known-answer and random cases: the 32-bit transcript must
- *   equal the OpenSSL-checked 64-bit one.
+ *   equal the OpenSSL-checked 64-bit one. Without -DWITH_LIBCRYPTO (the 32-bit build) a
+ *   random case is checked only for the round trip (the daemon opens what it sealed, with
+ *   the right len, tag and tag_len written back); its ciphertext||tag is only recorded in
+ *   the transcript, so the case prints "RECORDED <name>", not PASS, and is not counted as
+ *   passed. Failures still print FAIL.
  *
  * usage: aead [DEVICE [COUNT [MAXLEN [SEED]]]]     ("-" keeps a default)
  * defaults: COUNT 200, MAXLEN 65536, SEED 0x6165616474657374
@@ -276,6 +280,17 @@ static int ossl_seal(uint32_t alg, const uint8_t *key, uint32_t keylen, const ui
 	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)taglen, out + len) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	return ok ? 0 : ossl_fail(ccm ? "EVP AES-CCM" : "EVP AES-GCM");
+}
+#endif
+
+#ifndef WITH_LIBCRYPTO
+/* Random cases without a reference: round trip checked, ciphertext||tag only recorded. */
+static unsigned n_recorded;
+
+static void recorded(const char *name)
+{
+	n_recorded++;
+	printf("RECORDED %s\n", name);
 }
 #endif
 
@@ -1049,7 +1064,7 @@ static void random_cases(uint32_t count, uint32_t maxlen, uint64_t seed)
 				transcript_bytes(sealed, (size_t)c.len + c.taglen);
 				if (open_check(name, ses, c.iv, aad, c.aadlen, sealed, c.len, targ,
 					       c.taglen, pt, (int)c.in_place) == 0)
-					pass(name);
+					recorded(name);
 			}
 		}
 #endif
@@ -1062,6 +1077,11 @@ static void random_cases(uint32_t count, uint32_t maxlen, uint64_t seed)
 		}
 	}
 	note("%u random cases, %llu payload bytes", count, (unsigned long long)bytes);
+#ifndef WITH_LIBCRYPTO
+	note("%u random cases RECORDED: round trip checked, ciphertext||tag not checked here; "
+	     "compare this TRANSCRIPT with the 64-bit (OpenSSL-checked) build's for the same "
+	     "arguments", n_recorded);
+#endif
 	free(aad);
 	free(pt);
 	free(sealed);

@@ -14,6 +14,11 @@
  * transcript with the OpenSSL-verified 64-bit one. The case generator uses fixed-width
  * integer math only.
  *
+ * Without -DWITH_LIBCRYPTO (the 32-bit build) nothing here can tell whether a case's output
+ * is right, so a case whose calls all succeed prints "RECORDED <name>", not PASS, and is
+ * not counted as passed: it is checked only when its transcript is compared with the 64-bit
+ * build's. A case whose calls fail still prints FAIL.
+ *
  * usage: diff [DEVICE [COUNT [MAXLEN [SEED]]]]     ("-" keeps a default)
  * defaults: COUNT 2000, MAXLEN 204800, SEED 0x6469666674657374
  */
@@ -158,6 +163,17 @@ static void gen_case(rng_t *r, struct dcase *c, uint8_t *data, uint32_t maxlen)
 		c->implicit_from = n;
 	c->hash_mode = rng_below(r, 4);
 }
+
+#ifndef WITH_LIBCRYPTO
+/* Cases run without a reference: their outputs are only in the transcript. */
+static unsigned n_recorded;
+
+static void recorded(const char *name)
+{
+	n_recorded++;
+	printf("RECORDED %s\n", name);
+}
+#endif
 
 /* ---- the daemon side -------------------------------------------------------------------- */
 
@@ -586,7 +602,7 @@ int main(int argc, char **argv)
 			else
 				pass(name);
 #else
-			pass(name);
+			recorded(name);
 #endif
 		}
 		if ((i + 1) % 250 == 0)
@@ -603,6 +619,10 @@ int main(int argc, char **argv)
 		note("cases per algorithm: %s", line);
 		note("%llu payload bytes", (unsigned long long)bytes);
 	}
+#ifndef WITH_LIBCRYPTO
+	note("%u cases RECORDED, not checked here: compare this TRANSCRIPT with the 64-bit "
+	     "(OpenSSL-checked) build's for the same arguments", n_recorded);
+#endif
 	xclose("close", fd);
 	return test_finish();
 }
