@@ -12,7 +12,7 @@ use crate::backend::Backend;
 use crate::cuse::{Caller, Channel, Device, IoctlCall, IoctlReply};
 use crate::handlers::FileOps;
 use crate::jobs::{Executor, JobRunner};
-use crate::memory::{self, Access};
+use crate::memory;
 use crate::session::OpenFile;
 use crate::stats::Stats;
 
@@ -21,7 +21,6 @@ pub struct CryptoDevice {
     files: Mutex<HashMap<u64, Arc<OpenFile>>>,
     next_fh: AtomicU64,
     backend: Arc<dyn Backend>,
-    access: Access,
     runner: Arc<dyn JobRunner>,
     jobs: Arc<JobThreads>,
     stats: Arc<Stats>,
@@ -52,7 +51,6 @@ impl std::fmt::Debug for CryptoDevice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CryptoDevice")
             .field("backend", &self.backend.name())
-            .field("access", &self.access)
             .finish_non_exhaustive()
     }
 }
@@ -60,11 +58,7 @@ impl std::fmt::Debug for CryptoDevice {
 impl CryptoDevice {
     /// A device whose sessions use `backend`, whose asynchronous jobs run on `job_threads`
     /// threads.
-    pub fn new(
-        backend: Arc<dyn Backend>,
-        access: Access,
-        job_threads: usize,
-    ) -> std::io::Result<CryptoDevice> {
+    pub fn new(backend: Arc<dyn Backend>, job_threads: usize) -> std::io::Result<CryptoDevice> {
         let jobs = Arc::new(JobThreads {
             executor: Executor::new(job_threads)?,
             channel: OnceLock::new(),
@@ -73,7 +67,6 @@ impl CryptoDevice {
             files: Mutex::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             backend,
-            access,
             runner: jobs.clone(),
             jobs,
             stats: Arc::new(Stats::default()),
@@ -132,7 +125,7 @@ impl Device for CryptoDevice {
             runner: &self.runner,
             stats: &self.stats,
         };
-        memory::serve(call, caller, ioctl, &ops, &file.pending, self.access)
+        memory::serve(call, caller, ioctl, &ops, &file.pending)
     }
 
     fn poll(&self, fh: u64, kh: u64, _events: u32, notify: bool) -> Result<u32, Errno> {

@@ -12,13 +12,17 @@ use cryptodev_cuse::backend::select::{BackendMode, Pin, SelectOptions, SelectedB
 use cryptodev_cuse::cuse::server::{self, InitOptions};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::memory::Access;
+use cryptodev_cuse::memory::{self, Access};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum MemoryAccess {
-    /// process_vm_readv/writev where permitted, CUSE RETRY rounds otherwise.
+    /// direct if the daemon has CAP_SYS_PTRACE and Yama allows attaching, retry otherwise.
     Auto,
-    /// CUSE RETRY rounds only (each direction of an ioctl is then limited to 128 KiB).
+    /// Restricted ioctls: the kernel carries the argument struct, the daemon reaches the
+    /// buffers with process_vm_readv/writev (one round trip, no size limit; callers it cannot
+    /// reach get EPERM).
+    Direct,
+    /// CUSE RETRY rounds (each direction of an ioctl is then limited to 128 KiB).
     Retry,
 }
 
@@ -99,24 +103,33 @@ fn run(options: &Options) -> Result<(), String> {
         pins: options.pin_driver.clone(),
         software_below: options.software_below,
     });
-    let shutdown = Arc::new(Shutdown::new().map_err(|e| format!("shutdown pipe: {e}"))?);
+    let access = match options.memory_access {
+        MemoryAccess::Auto if memory::direct_access_permitted() => Access::Direct,
+        MemoryAccess::Auto => {
+            tracing::info!(
+                "no CAP_SYS_PTRACE (or Yama forbids attaching): callers' buffers travel in \
+                 CUSE RETRY rounds, at most 128 KiB per direction of an ioctl"
+            );
+            Access::Retry
+        }
+        MemoryAccess::Direct => Access::Direct,
+        MemoryAccess::Retry => Access::Retry,
+    };
+    let shutdown = Arc::new(Shutdown::new());
     let channel = Arc::new(server::open_channel(&options.cuse_device).map_err(|e| e.to_string())?);
     let init = InitOptions {
         name: options.name.clone(),
+        unrestricted: access.unrestricted_ioctls(),
         sysfs_class: Some(PathBuf::from("/sys/class/cuse")),
     };
-    server::handshake(&channel, &shutdown, &init).map_err(|e| e.to_string())?;
+    server::handshake(&channel, &init).map_err(|e| e.to_string())?;
 
     if !options.foreground {
         nix::unistd::daemon(false, false).map_err(|e| format!("detaching: {e}"))?;
     }
 
-    let access = match options.memory_access {
-        MemoryAccess::Auto => Access::Auto,
-        MemoryAccess::Retry => Access::RetryOnly,
-    };
     let device = Arc::new(
-        CryptoDevice::new(Arc::new(backend), access, options.threads)
+        CryptoDevice::new(Arc::new(backend), options.threads)
             .map_err(|e| format!("job threads: {e}"))?,
     );
     device.attach_channel(Arc::clone(&channel));

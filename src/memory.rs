@@ -2,28 +2,39 @@
 //!
 //! A handler first states, from the decoded argument struct, which caller memory it will read
 //! and write (a [`Plan`]); then it runs on the bytes read and returns the bytes to write
-//! ([`Completion`]). This module serves that in one of two ways, invisible to the handler:
+//! ([`Completion`]). This module serves that in one of two ways, invisible to the handler,
+//! chosen for the whole connection by [`Access`]:
 //!
-//! - **direct**: `process_vm_readv`/`process_vm_writev` on the calling thread, one round trip
-//!   and no size limit; needs ptrace rights over the caller (root, CAP_SYS_PTRACE) and a
-//!   caller visible in our pid namespace. EPERM, ESRCH or pid 0 fall back to RETRY.
+//! - **direct** (restricted CUSE ioctls): the kernel carries the argument struct in the
+//!   request and copies the reply's struct back; the buffers it points to are read with one
+//!   `process_vm_readv` and written with one `process_vm_writev` on the calling thread. One
+//!   round trip, no size limit; needs ptrace rights over the caller (root, CAP_SYS_PTRACE)
+//!   and a caller visible in our pid namespace.
 //! - **RETRY rounds** of unrestricted CUSE ioctls: the struct first, then the buffers it points
 //!   to. The final round decodes the struct again and must plan exactly what was requested,
 //!   else EINVAL: a caller that changes the struct between rounds never gets a wrong-sized
 //!   copy. Each direction of a round is limited to 128 KiB by CUSE.
+//!
+//! The bytes read land in a buffer each worker thread keeps from one operation to the next,
+//! and handlers transform them in place ([`Output::InPlace`]): bulk data is copied once in and
+//! once out, and the buffer is neither allocated nor zeroed again. It is wiped after plans
+//! that read secrets ([`Plan::reads_secrets`]) and when the thread ends.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{IoSlice, IoSliceMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use cryptodev_abi::{Ioctl, Reply, Request};
 use nix::errno::Errno;
 use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
 use nix::unistd::Pid;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::cuse::wire::CUSE_MAX_IOCTL_BYTES;
-use crate::cuse::{Caller, IoctlCall, IoctlReply, Region};
+pub use crate::cuse::Region;
+use crate::cuse::{retry_fits, Caller, IoctlCall, IoctlReply};
 
 /// Largest input or output of one operation: bounds what a client can make the daemon
 /// allocate. Beyond it the ioctl fails with ENOMEM.
@@ -38,6 +49,8 @@ pub struct Plan {
     pub writes: Vec<Region>,
     /// Whether the argument struct is written back (always last).
     pub writes_arg: bool,
+    /// Whether the bytes read hold key material, to be wiped once the operation has run.
+    pub reads_secrets: bool,
 }
 
 impl Plan {
@@ -50,15 +63,17 @@ impl Plan {
     }
 }
 
-/// The bytes read for a plan, one slice per read region.
+/// The bytes read for a plan, one slice per read region; the operation may transform them in
+/// place and name them as its output ([`Output::InPlace`]).
 #[derive(Debug)]
 pub struct Inputs<'a> {
-    data: &'a [u8],
+    data: &'a mut [u8],
     spans: Vec<(usize, usize)>,
 }
 
 impl<'a> Inputs<'a> {
-    fn new(data: &'a [u8], reads: &[Region]) -> Inputs<'a> {
+    /// `data` holds the regions of `reads` back to back.
+    pub fn new(data: &'a mut [u8], reads: &[Region]) -> Inputs<'a> {
         let mut offset = 0;
         let spans = reads
             .iter()
@@ -71,12 +86,60 @@ impl<'a> Inputs<'a> {
         Inputs { data, spans }
     }
 
+    fn span(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let &(offset, len) = self.spans.get(index)?;
+        (offset + len <= self.data.len()).then_some(offset..offset + len)
+    }
+
     /// The bytes of read region `index`; empty if there is no such region.
-    pub fn get(&self, index: usize) -> &'a [u8] {
-        self.spans
-            .get(index)
-            .and_then(|&(offset, len)| self.data.get(offset..offset + len))
-            .unwrap_or(&[])
+    pub fn get(&self, index: usize) -> &[u8] {
+        self.span(index).map_or(&[], |span| &self.data[span])
+    }
+
+    /// The bytes of read region `index`, to transform in place; empty if there is no such
+    /// region.
+    pub fn get_mut(&mut self, index: usize) -> &mut [u8] {
+        match self.span(index) {
+            Some(span) => &mut self.data[span],
+            None => &mut [],
+        }
+    }
+
+    /// Region `first` to read beside region `second`, a later one, to transform in place;
+    /// either is empty if there is no such region.
+    pub fn get_with_mut(&mut self, first: usize, second: usize) -> (&[u8], &mut [u8]) {
+        let (Some(a), Some(b)) = (self.span(first), self.span(second)) else {
+            return (self.get(first), &mut []);
+        };
+        if a.end > b.start {
+            return (&[], &mut []);
+        }
+        let (head, tail) = self.data.split_at_mut(b.start);
+        (&head[a], &mut tail[..b.len()])
+    }
+}
+
+/// The bytes for one write region.
+#[derive(Debug)]
+pub enum Output {
+    /// Bytes the operation produced.
+    Owned(Zeroizing<Vec<u8>>),
+    /// Read region `index` as the operation left it (transformed in place).
+    InPlace(usize),
+}
+
+impl Output {
+    fn bytes<'a>(&'a self, inputs: &'a Inputs<'_>) -> &'a [u8] {
+        match self {
+            Output::Owned(data) => data,
+            Output::InPlace(index) => inputs.get(*index),
+        }
+    }
+}
+
+impl From<Zeroizing<Vec<u8>>> for Output {
+    fn from(data: Zeroizing<Vec<u8>>) -> Output {
+        Output::Owned(data)
     }
 }
 
@@ -87,20 +150,20 @@ pub struct Completion {
     pub result: Result<i32, Errno>,
     /// Bytes for the plan's write regions, in order: one per region, each exactly as long as
     /// its region. Fewer than planned when the operation stopped early.
-    pub outputs: Vec<Zeroizing<Vec<u8>>>,
+    pub outputs: Vec<Output>,
     /// The argument struct to write back, if the plan says so and the operation got that far.
     pub reply: Option<Reply>,
 }
 
 impl Completion {
     /// Whether each output fits its region exactly, so nothing lands in the wrong buffer.
-    fn fits(&self, plan: &Plan) -> bool {
+    fn fits(&self, plan: &Plan, inputs: &Inputs<'_>) -> bool {
         self.outputs.len() <= plan.writes.len()
             && self
                 .outputs
                 .iter()
                 .zip(&plan.writes)
-                .all(|(data, region)| data.len() == region.len)
+                .all(|(output, region)| output.bytes(inputs).len() == region.len)
     }
 
     /// An operation that failed before producing anything.
@@ -120,7 +183,7 @@ pub trait PlannedOperation {
 
     /// Runs `request` on the bytes read for `plan`. The handler must check, under whatever
     /// lock it takes, that `plan` is still what it would plan now, and fail with EINVAL if not.
-    fn execute(&self, request: &Request, plan: &Plan, inputs: &Inputs<'_>) -> Completion;
+    fn execute(&self, request: &Request, plan: &Plan, inputs: &mut Inputs<'_>) -> Completion;
 
     /// The caller never received `reply` (writing it back faulted): undo what it announced.
     fn abandon(&self, reply: &Reply) {
@@ -128,13 +191,38 @@ pub trait PlannedOperation {
     }
 }
 
-/// How caller memory may be reached.
+/// How caller memory is reached, for the whole connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// process_vm_readv/writev where allowed, RETRY rounds otherwise.
-    Auto,
-    /// RETRY rounds only.
-    RetryOnly,
+    /// Restricted ioctls and process_vm_readv/writev.
+    Direct,
+    /// Unrestricted ioctls and RETRY rounds.
+    Retry,
+}
+
+impl Access {
+    /// Whether the CUSE connection must offer unrestricted ioctls.
+    pub fn unrestricted_ioctls(self) -> bool {
+        self == Access::Retry
+    }
+}
+
+/// Capability number of CAP_SYS_PTRACE (linux/capability.h).
+const CAP_SYS_PTRACE: u32 = 19;
+
+/// Whether this process may use process_vm_readv/writev on other users' processes: it holds
+/// CAP_SYS_PTRACE and Yama does not forbid attaching altogether (`ptrace_scope` 3). An LSM
+/// may still refuse single callers; they then get EPERM.
+pub fn direct_access_permitted() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let has_ptrace = status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0);
+    let yama_forbids = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .is_ok_and(|scope| scope.trim() == "3");
+    has_ptrace && !yama_forbids
 }
 
 /// A RETRY round waiting for its final round.
@@ -175,21 +263,52 @@ impl PendingRetries {
     }
 }
 
-/// Serves one round of `call` for `operation`.
+/// Serves one round of `call` for `operation`: directly if the connection runs restricted
+/// ioctls, else in RETRY rounds.
 pub fn serve(
     call: &IoctlCall<'_>,
     caller: &Caller,
     ioctl: Ioctl,
     operation: &dyn PlannedOperation,
     pending: &PendingRetries,
-    access: Access,
 ) -> IoctlReply {
-    if call.is_first_round() && access == Access::Auto && caller.pid != 0 {
-        if let Some(reply) = serve_direct(call, caller.pid, ioctl, operation) {
-            return reply;
-        }
+    if call.restricted {
+        serve_direct(call, caller.pid, ioctl, operation)
+    } else {
+        serve_retry(call, caller, ioctl, operation, pending)
     }
-    serve_retry(call, caller, ioctl, operation, pending)
+}
+
+/// Operation buffers kept beyond this size are released after use rather than kept for the
+/// thread's next operation: it bounds what idle workers hold after a burst of huge requests.
+const SCRATCH_KEPT_BYTES: usize = 2 << 20;
+
+thread_local! {
+    /// This worker's operation buffer (see the module documentation).
+    static SCRATCH: RefCell<Zeroizing<Vec<u8>>> = RefCell::new(Zeroizing::new(Vec::new()));
+}
+
+/// Runs `f` on `len` bytes of this thread's operation buffer, wiping them afterwards if
+/// `wipe`. The bytes hold whatever the last operation left: callers overwrite them first.
+fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    SCRATCH.with(|cell| {
+        let Ok(mut buffer) = cell.try_borrow_mut() else {
+            // Not reached (operations do not nest); a private buffer keeps it correct anyway.
+            return f(&mut Zeroizing::new(vec![0u8; len]));
+        };
+        if buffer.len() < len {
+            buffer.resize(len, 0);
+        }
+        let result = f(&mut buffer[..len]);
+        if wipe {
+            buffer[..len].zeroize();
+        }
+        if buffer.capacity() > SCRATCH_KEPT_BYTES {
+            // Zeroizing wipes the released allocation.
+            **buffer = Vec::new();
+        }
+        result
+    })
 }
 
 fn arg_region(call: &IoctlCall<'_>, ioctl: Ioctl) -> Region {
@@ -219,64 +338,109 @@ fn decode(call: &IoctlCall<'_>, ioctl: Ioctl, arg: &[u8]) -> Result<Request, Err
     })
 }
 
-/// The direct path. `None` means: not allowed here, use RETRY rounds.
+fn plan_checked(operation: &dyn PlannedOperation, request: &Request) -> Result<Plan, Errno> {
+    let plan = operation.plan(request)?;
+    check_size(&plan)?;
+    Ok(plan)
+}
+
+/// The handler's outputs must fill exactly the regions it planned; anything else is a bug
+/// that must not write caller memory.
+fn check_fits(ioctl: Ioctl, completion: &Completion, plan: &Plan, inputs: &Inputs<'_>) -> bool {
+    let fits = completion.fits(plan, inputs);
+    if !fits {
+        tracing::error!(
+            ioctl = ioctl.name(),
+            "handler output does not match its plan"
+        );
+    }
+    fits
+}
+
+/// The direct path: the argument struct came with the request, its buffers are reached with
+/// process_vm_readv/writev.
 fn serve_direct(
     call: &IoctlCall<'_>,
     pid: u32,
     ioctl: Ioctl,
     operation: &dyn PlannedOperation,
-) -> Option<IoctlReply> {
-    let pid = Pid::from_raw(i32::try_from(pid).ok()?);
+) -> IoctlReply {
     let arg = arg_region(call, ioctl);
     let mut arg_bytes = Zeroizing::new(vec![0u8; arg.len]);
     if ioctl.reads_arg() {
-        match read_remote(pid, &[arg], &mut arg_bytes) {
-            Ok(()) => {}
-            Err(Errno::EPERM | Errno::ESRCH | Errno::EACCES | Errno::ENOSYS) => return None,
-            Err(errno) => return Some(IoctlReply::Error(errno)),
+        if call.input.len() != arg.len {
+            tracing::error!(
+                ioctl = ioctl.name(),
+                got = call.input.len(),
+                "the kernel passed an argument of the wrong size"
+            );
+            return IoctlReply::Error(Errno::EINVAL);
         }
+        arg_bytes.copy_from_slice(call.input);
     }
     let request = match decode(call, ioctl, &arg_bytes) {
         Ok(request) => request,
-        Err(errno) => return Some(IoctlReply::Error(errno)),
+        Err(errno) => return IoctlReply::Error(errno),
     };
-    let plan = match operation
-        .plan(&request)
-        .and_then(|plan| check_size(&plan).map(|()| plan))
-    {
+    let plan = match plan_checked(operation, &request) {
         Ok(plan) => plan,
-        Err(errno) => return Some(IoctlReply::Error(errno)),
+        Err(errno) => return IoctlReply::Error(errno),
     };
-    let mut input = Zeroizing::new(vec![0u8; plan.read_bytes()]);
-    match read_remote(pid, &plan.reads, &mut input) {
-        Ok(()) => {}
-        Err(Errno::EPERM | Errno::ESRCH | Errno::EACCES) => return None,
-        Err(errno) => return Some(IoctlReply::Error(errno)),
+    let needs_caller = !plan.reads.is_empty() || !plan.writes.is_empty();
+    // 0: the caller is not visible in our pid namespace.
+    let pid = Pid::from_raw(i32::try_from(pid).unwrap_or(0));
+    if pid.as_raw() <= 0 && needs_caller {
+        return unreachable_caller(Errno::ESRCH);
     }
-    let completion = operation.execute(&request, &plan, &Inputs::new(&input, &plan.reads));
-    if !completion.fits(&plan) {
-        tracing::error!(
-            ioctl = ioctl.name(),
-            "handler output does not match its plan"
+    let result = with_scratch(plan.read_bytes(), plan.reads_secrets, |buffer| {
+        match read_remote(pid, &plan.reads, buffer) {
+            Ok(()) => {}
+            Err(errno @ (Errno::EPERM | Errno::ESRCH | Errno::EACCES)) => {
+                return Err(unreachable_caller(errno))
+            }
+            Err(errno) => return Err(IoctlReply::Error(errno)),
+        }
+        let mut inputs = Inputs::new(buffer, &plan.reads);
+        let completion = operation.execute(&request, &plan, &mut inputs);
+        if !check_fits(ioctl, &completion, &plan, &inputs) {
+            return Err(IoctlReply::Error(Errno::EIO));
+        }
+        if let Err(errno) = write_remote(pid, &plan.writes, &completion.outputs, &inputs) {
+            return Err(IoctlReply::Error(errno));
+        }
+        Ok((completion.result, completion.reply))
+    });
+    let (mut result, reply) = match result {
+        Ok(done) => done,
+        Err(reply) => return reply,
+    };
+    let mut output = Vec::new();
+    if let (true, Some(reply)) = (plan.writes_arg, reply) {
+        // The kernel copies it to the caller after this reply; a fault there reaches the
+        // caller as EFAULT, unseen by us.
+        match reply.encode_into(call.layout, &mut arg_bytes) {
+            Ok(()) => output = arg_bytes.to_vec(),
+            Err(e) => {
+                tracing::error!("reply does not fit its struct: {e}");
+                result = Err(Errno::EIO);
+            }
+        }
+    }
+    finish(result, output)
+}
+
+/// A caller that process_vm_readv cannot reach (another pid namespace, no ptrace rights).
+fn unreachable_caller(errno: Errno) -> IoctlReply {
+    static LOGGED: AtomicBool = AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "a caller's memory cannot be reached with process_vm_readv ({errno}): it runs in \
+             another pid namespace, or the daemon lacks CAP_SYS_PTRACE or is refused by Yama \
+             or an LSM; such callers get EPERM (--memory-access retry serves them, within \
+             CUSE's 128 KiB per direction); logged once"
         );
-        return Some(IoctlReply::Error(Errno::EIO));
     }
-    let mut result = completion.result;
-    for (region, data) in plan.writes.iter().zip(&completion.outputs) {
-        if let Err(errno) = write_remote(pid, *region, data) {
-            return Some(IoctlReply::Error(errno));
-        }
-    }
-    if let (true, Some(reply)) = (plan.writes_arg, completion.reply) {
-        if let Err(e) = reply.encode_into(call.layout, &mut arg_bytes) {
-            tracing::error!("reply does not fit its struct: {e}");
-            result = Err(Errno::EIO);
-        } else if let Err(errno) = write_remote(pid, arg, &arg_bytes) {
-            operation.abandon(&reply);
-            result = Err(errno);
-        }
-    }
-    Some(finish(result, Vec::new()))
+    IoctlReply::Error(Errno::EPERM)
 }
 
 fn finish(result: Result<i32, Errno>, output: Vec<u8>) -> IoctlReply {
@@ -292,21 +456,24 @@ fn finish(result: Result<i32, Errno>, output: Vec<u8>) -> IoctlReply {
     }
 }
 
-fn remote_iovec(addr: u64, len: usize) -> Result<RemoteIoVec, Errno> {
-    let base = usize::try_from(addr).map_err(|_| Errno::EFAULT)?;
-    Ok(RemoteIoVec { base, len })
+fn remote_iovecs(regions: &[Region]) -> Result<Vec<RemoteIoVec>, Errno> {
+    regions
+        .iter()
+        .filter(|r| r.len > 0)
+        .map(|r| {
+            let base = usize::try_from(r.addr).map_err(|_| Errno::EFAULT)?;
+            Ok(RemoteIoVec { base, len: r.len })
+        })
+        .collect()
 }
 
+/// Reads `regions` back to back into `out` with one process_vm_readv.
 fn read_remote(pid: Pid, regions: &[Region], out: &mut [u8]) -> Result<(), Errno> {
     if out.is_empty() {
         return Ok(());
     }
-    let remote = regions
-        .iter()
-        .filter(|r| r.len > 0)
-        .map(|r| remote_iovec(r.addr, r.len))
-        .collect::<Result<Vec<_>, _>>()?;
     // The kernel caps one call at IOV_MAX iovecs; plans name far fewer.
+    let remote = remote_iovecs(regions)?;
     let read = process_vm_readv(pid, &mut [IoSliceMut::new(out)], &remote)?;
     if read != out.len() {
         return Err(Errno::EFAULT);
@@ -314,13 +481,28 @@ fn read_remote(pid: Pid, regions: &[Region], out: &mut [u8]) -> Result<(), Errno
     Ok(())
 }
 
-fn write_remote(pid: Pid, region: Region, data: &[u8]) -> Result<(), Errno> {
-    if data.is_empty() {
+/// Writes each output to its region with one process_vm_writev; a fault stops the writing at
+/// the region where it occurs (the kernel does not split a region), earlier ones are written.
+fn write_remote(
+    pid: Pid,
+    regions: &[Region],
+    outputs: &[Output],
+    inputs: &Inputs<'_>,
+) -> Result<(), Errno> {
+    let written_regions = &regions[..outputs.len().min(regions.len())];
+    let local: Vec<IoSlice<'_>> = outputs
+        .iter()
+        .map(|output| output.bytes(inputs))
+        .filter(|bytes| !bytes.is_empty())
+        .map(IoSlice::new)
+        .collect();
+    if local.is_empty() {
         return Ok(());
     }
-    let remote = [remote_iovec(region.addr, data.len())?];
-    let written = process_vm_writev(pid, &[IoSlice::new(data)], &remote)?;
-    if written != data.len() {
+    let total: usize = local.iter().map(|slice| slice.len()).sum();
+    let remote = remote_iovecs(written_regions)?;
+    let written = process_vm_writev(pid, &local, &remote)?;
+    if written != total {
         return Err(Errno::EFAULT);
     }
     Ok(())
@@ -355,10 +537,7 @@ fn serve_retry(
         Ok(request) => request,
         Err(errno) => return IoctlReply::Error(errno),
     };
-    let plan = match operation
-        .plan(&request)
-        .and_then(|plan| check_size(&plan).map(|()| plan))
-    {
+    let plan = match plan_checked(operation, &request) {
         Ok(plan) => plan,
         Err(errno) => return IoctlReply::Error(errno),
     };
@@ -377,7 +556,7 @@ fn serve_retry(
             inputs.push(arg);
         }
         inputs.extend_from_slice(&plan.reads);
-        if let Err(why) = crate::cuse::server::check_retry(call.layout, &inputs, &outputs) {
+        if let Err(why) = retry_fits(call.layout, &inputs, &outputs) {
             tracing::warn!(
                 ioctl = ioctl.name(),
                 "cannot carry this request in CUSE RETRY rounds ({why}); the per-direction \
@@ -404,20 +583,23 @@ fn serve_retry(
             return IoctlReply::Error(Errno::EINVAL);
         }
     }
-    let completion = operation.execute(&request, &plan, &Inputs::new(rest, &plan.reads));
-    if !completion.fits(&plan) {
-        tracing::error!(
-            ioctl = ioctl.name(),
-            "handler output does not match its plan"
-        );
+    let done = with_scratch(rest.len(), plan.reads_secrets, |buffer| {
+        buffer.copy_from_slice(rest);
+        let mut inputs = Inputs::new(buffer, &plan.reads);
+        let completion = operation.execute(&request, &plan, &mut inputs);
+        if !check_fits(ioctl, &completion, &plan, &inputs) {
+            return None;
+        }
+        let mut output = Vec::with_capacity(out_bytes);
+        for data in &completion.outputs {
+            output.extend_from_slice(data.bytes(&inputs));
+        }
+        Some((completion.result, completion.reply, output))
+    });
+    let Some((mut result, reply, mut output)) = done else {
         return IoctlReply::Error(Errno::EIO);
-    }
-    let mut output = Vec::with_capacity(out_bytes);
-    for data in &completion.outputs {
-        output.extend_from_slice(data);
-    }
-    let mut result = completion.result;
-    if let (true, Some(reply)) = (plan.writes_arg, completion.reply) {
+    };
+    if let (true, Some(reply)) = (plan.writes_arg, reply) {
         let mut struct_bytes = arg_bytes.to_vec();
         match reply.encode_into(call.layout, &mut struct_bytes) {
             Ok(()) => output.extend_from_slice(&struct_bytes),

@@ -13,11 +13,11 @@ use cryptodev_abi::wire::{CphashOp, SessionInfoOp};
 use cryptodev_abi::{ArgStruct, CryptParams, Ioctl, Layout, SessionParams};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::memory::Access;
 use support::client::{unhex, Client};
 use support::fake_kernel::*;
 
 const EFAULT: i32 = 14;
+const EPERM: i32 = 1;
 const EINVAL: i32 = 22;
 const ENOENT: i32 = 2;
 const EDEADLK: i32 = 35;
@@ -299,15 +299,14 @@ fn sessions_belong_to_their_open_file() {
     a.kernel.release(b_fh);
 }
 
-/// The direct path reads and writes this process's own buffers with process_vm_readv/writev.
+/// The direct path: restricted ioctls carry the struct, and the daemon reads and writes this
+/// process's own buffers with one process_vm_readv and one process_vm_writev.
 #[test]
-fn direct_access_serves_an_ioctl_in_one_round() {
-    let device =
-        Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), Access::Auto, 2).unwrap());
+fn direct_access_serves_restricted_ioctls_in_one_round() {
+    let device = Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), 2).unwrap());
     let mut kernel = FakeKernel::new(device);
     let pid = std::process::id();
     let fh = kernel.open(pid);
-    let mut unused = AddressSpace::new(0x1000);
 
     let key = unhex(AES_KEY);
     let mut session = vec![0u8; 48];
@@ -319,63 +318,74 @@ fn direct_access_serves_an_ioctl_in_one_round() {
     }
     .encode_into(Layout::Lp64, &mut session)
     .unwrap();
-    let outcome = kernel.ioctl(
-        &mut unused,
-        fh,
-        pid,
-        false,
-        Ioctl::GetSession.code(Layout::Lp64),
-        session.as_ptr() as u64,
+    let outcome =
+        kernel.ioctl_restricted(fh, pid, Ioctl::GetSession.code(Layout::Lp64), &mut session);
+    if !nix::unistd::geteuid().is_root() {
+        // Without ptrace rights over callers (no CAP_SYS_PTRACE) direct access is refused;
+        // root always has them.
+        assert_eq!(outcome, IoctlOutcome::Failed(EPERM));
+        return;
+    }
+    assert_eq!(outcome, IoctlOutcome::Returned(0));
+    let ses = SessionParams::decode(Layout::Lp64, &session).unwrap().ses;
+    assert_ne!(ses, 0, "the session id came back through the reply");
+
+    let mut info = vec![0u8; std::mem::size_of::<SessionInfoOp>()];
+    info[..4].copy_from_slice(&ses.to_le_bytes());
+    let outcome =
+        kernel.ioctl_restricted(fh, pid, Ioctl::GetSessionInfo.code(Layout::Lp64), &mut info);
+    assert_eq!(outcome, IoctlOutcome::Returned(0));
+    assert!(
+        info[4..].iter().any(|&b| b != 0),
+        "CIOCGSESSINFO's reply reached the struct"
     );
-    if outcome == IoctlOutcome::Returned(0) && kernel.last_rounds == 1 {
-        let ses = SessionParams::decode(Layout::Lp64, &session).unwrap().ses;
-        let pt = unhex(SP800_38A_PT);
-        let dst = vec![0u8; 64];
-        let iv = unhex(CBC_IV);
+
+    let pt = unhex(SP800_38A_PT);
+    let dst = vec![0u8; 64];
+    let iv = unhex(CBC_IV);
+    let crypt = |src: u64| {
         let mut op = vec![0u8; 48];
         CryptParams {
             ses,
             op: 0,
             flags: CopFlags(CopFlags::WRITE_IV),
             len: 64,
-            src: pt.as_ptr() as u64,
+            src,
             dst: dst.as_ptr() as u64,
             mac: 0,
             iv: iv.as_ptr() as u64,
         }
         .encode_into(Layout::Lp64, &mut op)
         .unwrap();
-        let outcome = kernel.ioctl(
-            &mut unused,
-            fh,
-            pid,
-            false,
-            Ioctl::Crypt.code(Layout::Lp64),
-            op.as_ptr() as u64,
-        );
-        assert_eq!(outcome, IoctlOutcome::Returned(0));
-        assert_eq!(kernel.last_rounds, 1);
-        assert_eq!(std::hint::black_box(&dst)[..], unhex(CBC_CT)[..]);
-        assert_eq!(std::hint::black_box(&iv)[..], unhex(CBC_CT)[48..]);
-        // An unmapped source address faults.
-        let mut bad = op.clone();
-        bad[16..24].copy_from_slice(&0x10u64.to_le_bytes());
-        let outcome = kernel.ioctl(
-            &mut unused,
-            fh,
-            pid,
-            false,
-            Ioctl::Crypt.code(Layout::Lp64),
-            bad.as_ptr() as u64,
-        );
-        assert_eq!(outcome, IoctlOutcome::Failed(EFAULT));
-    } else {
-        // Without process_vm rights (Yama, no CAP_SYS_PTRACE) the daemon falls back to RETRY
-        // rounds, which the fake kernel cannot serve from real addresses. Root always has them.
-        assert!(
-            !nix::unistd::geteuid().is_root(),
-            "root must get direct access: {outcome:?}"
-        );
-        assert!(kernel.last_rounds > 1, "fell back to RETRY: {outcome:?}");
-    }
+        op
+    };
+    let code = Ioctl::Crypt.code(Layout::Lp64);
+    let outcome = kernel.ioctl_restricted(fh, pid, code, &mut crypt(pt.as_ptr() as u64));
+    assert_eq!(outcome, IoctlOutcome::Returned(0));
+    assert_eq!(kernel.last_rounds, 1);
+    assert_eq!(std::hint::black_box(&dst)[..], unhex(CBC_CT)[..]);
+    assert_eq!(std::hint::black_box(&iv)[..], unhex(CBC_CT)[48..]);
+    assert_eq!(pt, unhex(SP800_38A_PT), "the source is left alone");
+
+    // An unmapped source address faults.
+    let outcome = kernel.ioctl_restricted(fh, pid, code, &mut crypt(0x10));
+    assert_eq!(outcome, IoctlOutcome::Failed(EFAULT));
+
+    // A caller outside our pid namespace (pid 0) cannot be reached: EPERM, and the
+    // connection serves others as before.
+    let outcome = kernel.ioctl_restricted(fh, 0, code, &mut crypt(pt.as_ptr() as u64));
+    assert_eq!(outcome, IoctlOutcome::Failed(EPERM));
+    let mut free = ses.to_le_bytes().to_vec();
+    let outcome = kernel.ioctl_restricted(fh, 0, Ioctl::FreeSession.code(Layout::Lp64), &mut free);
+    assert_eq!(
+        outcome,
+        IoctlOutcome::Returned(0),
+        "no caller memory needed"
+    );
+
+    // An unknown request code: EINVAL, as over RETRY.
+    let mut word = [0u8; 4];
+    let unknown = (3u32 << 30) | (4 << 16) | (u32::from(b'c') << 8) | 200;
+    let outcome = kernel.ioctl_restricted(fh, pid, unknown, &mut word);
+    assert_eq!(outcome, IoctlOutcome::Failed(EINVAL));
 }

@@ -11,9 +11,8 @@ use cryptodev_abi::{Ioctl, Layout};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::cuse::server::{handshake, InitOptions};
 use cryptodev_cuse::cuse::wire::*;
-use cryptodev_cuse::cuse::{Channel, Shutdown};
+use cryptodev_cuse::cuse::Channel;
 use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::memory::Access;
 use support::client::unhex;
 use support::fake_kernel::*;
 
@@ -21,8 +20,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn device(access: Access) -> Arc<CryptoDevice> {
-    Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), access, 2).unwrap())
+fn device() -> Arc<CryptoDevice> {
+    Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), 2).unwrap())
 }
 
 #[test]
@@ -35,12 +34,12 @@ fn cuse_init_reply_is_byte_exact() {
          07000000 25000000 00000000 01000000",
     );
     nix::unistd::write(&kernel, &request).unwrap();
-    let shutdown = Shutdown::new().unwrap();
     let options = InitOptions {
         name: "crypto".into(),
+        unrestricted: true,
         sysfs_class: None,
     };
-    handshake(&channel, &shutdown, &options).expect("handshake");
+    handshake(&channel, &options).expect("handshake");
     let mut reply = vec![0u8; 4096];
     let len = nix::unistd::read(&kernel, &mut reply).unwrap();
     reply.truncate(len);
@@ -54,6 +53,36 @@ fn cuse_init_reply_is_byte_exact() {
         hex(b"DEVNAME=crypto\0")
     ));
     assert_eq!(hex(&reply), hex(&expected));
+}
+
+/// The direct mode's handshake declines the kernel's offer of unrestricted ioctls, so that
+/// the kernel carries each argument struct itself.
+#[test]
+fn cuse_init_can_choose_restricted_ioctls() {
+    let (kernel, daemon) = socket_pair();
+    let channel = Channel::from_fd(daemon);
+    let init = CuseInitIn {
+        major: 7,
+        minor: 38,
+        unused: 0,
+        flags: CUSE_UNRESTRICTED_IOCTL,
+    };
+    nix::unistd::write(
+        &kernel,
+        &request_bytes(CUSE_INIT, 1, 0, &[bytemuck::bytes_of(&init)]),
+    )
+    .unwrap();
+    let options = InitOptions {
+        name: "crypto".into(),
+        unrestricted: false,
+        sysfs_class: None,
+    };
+    handshake(&channel, &options).expect("handshake");
+    let mut reply = [0u8; 256];
+    let len = nix::unistd::read(&kernel, &mut reply).unwrap();
+    assert_eq!(len, 16 + 72 + b"DEVNAME=crypto\0".len());
+    let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
+    assert_eq!((out.major, out.minor, out.flags), (7, 38, 0));
 }
 
 #[test]
@@ -72,12 +101,12 @@ fn cuse_init_refuses_old_kernels_and_restricted_ioctls() {
             &request_bytes(CUSE_INIT, 1, 0, &[bytemuck::bytes_of(&init)]),
         )
         .unwrap();
-        let shutdown = Shutdown::new().unwrap();
         let options = InitOptions {
             name: "crypto".into(),
+            unrestricted: true,
             sysfs_class: None,
         };
-        assert!(handshake(&channel, &shutdown, &options).is_err());
+        assert!(handshake(&channel, &options).is_err());
         let mut reply = [0u8; 64];
         let len = nix::unistd::read(&kernel, &mut reply).unwrap();
         assert_eq!(len, 16, "a header-only error reply");
@@ -88,7 +117,7 @@ fn cuse_init_refuses_old_kernels_and_restricted_ioctls() {
 
 #[test]
 fn open_release_read_poll_and_unknown_opcodes() {
-    let device = device(Access::RetryOnly);
+    let device = device();
     let mut kernel = FakeKernel::new(device.clone());
     let fh = kernel.open(0);
     let other = kernel.open(0);
@@ -194,7 +223,7 @@ fn retry_rounds_carry_a_session_request_in_both_layouts() {
         (Layout::Lp64, 0x7f00_0000_0000u64),
         (Layout::Ilp32, 0x0804_8000u64),
     ] {
-        let device = device(Access::RetryOnly);
+        let device = device();
         let mut kernel = FakeKernel::new(device);
         let mut memory = AddressSpace::new(base);
         let fh = kernel.open(0);
@@ -208,7 +237,7 @@ fn retry_rounds_carry_a_session_request_in_both_layouts() {
 
 #[test]
 fn retry_round_vectors_are_byte_exact_for_a_32_bit_caller() {
-    let device = device(Access::RetryOnly);
+    let device = device();
     let mut kernel = FakeKernel::new(device);
     let fh = kernel.open(0);
     // Round 1 of CIOCFSESSION (i386 code 0x40046367) at arg 0x1000: ask for the 4-byte id.
@@ -249,7 +278,7 @@ fn retry_round_vectors_are_byte_exact_for_a_32_bit_caller() {
 
 #[test]
 fn a_struct_changed_between_rounds_is_refused() {
-    let device = device(Access::RetryOnly);
+    let device = device();
     let mut kernel = FakeKernel::new(device);
     let mut memory = AddressSpace::new(0x7f00_0000_0000);
     let fh = kernel.open(0);
@@ -278,7 +307,7 @@ fn a_struct_changed_between_rounds_is_refused() {
 
 #[test]
 fn requests_beyond_the_cuse_limit_get_e2big_without_direct_access() {
-    let device = device(Access::RetryOnly);
+    let device = device();
     let mut kernel = FakeKernel::new(device);
     let mut memory = AddressSpace::new(0x7f00_0000_0000);
     let fh = kernel.open(0);
@@ -304,7 +333,7 @@ fn requests_beyond_the_cuse_limit_get_e2big_without_direct_access() {
 
 #[test]
 fn unknown_ioctls_and_bad_handles() {
-    let device = device(Access::RetryOnly);
+    let device = device();
     let mut kernel = FakeKernel::new(device);
     let mut memory = AddressSpace::new(0x7f00_0000_0000);
     let fh = kernel.open(0);

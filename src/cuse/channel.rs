@@ -20,26 +20,26 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// Opens `/dev/cuse` (or another path to a CUSE control device), non-blocking so that
-    /// workers can wait for requests and for shutdown at once.
+    /// Opens `/dev/cuse` (or another path to a CUSE control device) for blocking reads: a
+    /// request wakes exactly one of the workers waiting in `read`.
     pub fn open(path: &Path) -> io::Result<Channel> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .custom_flags(libc::O_CLOEXEC)
             .open(path)?;
         Ok(Channel { file })
     }
 
     /// Wraps a descriptor that already behaves like `/dev/cuse` (a SOCK_SEQPACKET socket in
-    /// tests). It should be non-blocking.
+    /// tests).
     pub fn from_fd(fd: OwnedFd) -> Channel {
         Channel {
             file: File::from(fd),
         }
     }
 
-    /// Reads one request. `WouldBlock` means none is pending.
+    /// Reads one request, waiting for it.
     pub fn receive(&self, buf: &mut [u8]) -> io::Result<usize> {
         (&self.file).read(buf)
     }

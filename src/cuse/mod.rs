@@ -1,9 +1,14 @@
 //! The CUSE transport: the only code that knows the FUSE/CUSE wire format and `/dev/cuse`.
 //!
 //! [`server`] performs the CUSE_INIT handshake and runs worker threads that read requests and
-//! hand them to a [`Device`]; each request that expects an answer gets exactly one. An ioctl
-//! is served in rounds: the device may answer a round with [`IoctlReply::Retry`], naming the
-//! caller memory the kernel should copy in (and reserve for copying out) before asking again.
+//! hand them to a [`Device`]; each request that expects an answer gets exactly one.
+//!
+//! The handshake chooses how ioctls arrive, for the whole connection:
+//! - **restricted**: the kernel copies the `_IOC_SIZE`-byte argument struct into the request
+//!   (if `_IOC_WRITE`) and the reply's output back to it (if `_IOC_READ`); one round, no RETRY.
+//! - **unrestricted**: the request carries only `cmd` and `arg`, and the device answers in
+//!   rounds: [`IoctlReply::Retry`] names the caller memory the kernel should copy in (and
+//!   reserve for copying out) before asking again.
 
 use cryptodev_abi::Layout;
 use nix::errno::Errno;
@@ -41,15 +46,20 @@ pub struct IoctlCall<'a> {
     pub layout: Layout,
     pub cmd: u32,
     pub arg: u64,
-    /// The caller memory requested in the previous round's in-regions, concatenated; empty
-    /// in the first round.
+    /// Restricted: the argument struct (empty unless `_IOC_WRITE`). Unrestricted: the caller
+    /// memory requested in the previous round's in-regions, concatenated; empty in the first
+    /// round.
     pub input: &'a [u8],
-    /// Bytes reserved by the previous round's out-regions; 0 in the first round.
+    /// Restricted: the bytes copied back to the argument (0 unless `_IOC_READ`).
+    /// Unrestricted: bytes reserved by the previous round's out-regions; 0 in the first round.
     pub out_size: usize,
+    /// Whether the connection runs restricted ioctls (see the module documentation): the
+    /// device must answer in this one round, never with [`IoctlReply::Retry`].
+    pub restricted: bool,
 }
 
 impl IoctlCall<'_> {
-    /// Whether this is the first round (nothing was requested yet).
+    /// Whether this is the first round of an unrestricted ioctl (nothing was requested yet).
     pub fn is_first_round(&self) -> bool {
         self.input.is_empty() && self.out_size == 0
     }
@@ -59,7 +69,8 @@ impl IoctlCall<'_> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum IoctlReply {
     /// The ioctl returns `result`; `output` is scattered over the previous round's
-    /// out-regions in order (it may be shorter than they are).
+    /// out-regions in order, or copied to the argument struct of a restricted ioctl (it may
+    /// be shorter than they are).
     Done { result: i32, output: Vec<u8> },
     /// Ask the kernel to copy `inputs` from the caller and call again; `outputs` are where the
     /// final reply's output goes.
@@ -85,4 +96,36 @@ pub trait Device: Send + Sync {
     /// Current readiness (`POLL*` bits) of the open file; `kh` identifies the waiters to wake
     /// with [`Channel::notify_poll_wakeup`] when `schedule_notify` is set.
     fn poll(&self, fh: u64, kh: u64, events: u32, schedule_notify: bool) -> Result<u32, Errno>;
+}
+
+/// Whether the kernel will accept a RETRY reply naming these regions: at most
+/// [`wire::FUSE_IOCTL_MAX_IOV`] regions, [`wire::CUSE_MAX_IOCTL_BYTES`] per direction, and for
+/// 32-bit callers every region below 4 GiB.
+pub fn retry_fits(layout: Layout, inputs: &[Region], outputs: &[Region]) -> Result<(), String> {
+    use wire::{CUSE_MAX_IOCTL_BYTES, FUSE_IOCTL_MAX_IOV};
+    if inputs.len() + outputs.len() > FUSE_IOCTL_MAX_IOV {
+        return Err(format!(
+            "{} iovecs, the kernel takes at most {FUSE_IOCTL_MAX_IOV}",
+            inputs.len() + outputs.len()
+        ));
+    }
+    for (direction, regions) in [("in", inputs), ("out", outputs)] {
+        let total: usize = regions.iter().map(|r| r.len).sum();
+        if total > CUSE_MAX_IOCTL_BYTES {
+            return Err(format!(
+                "{total} bytes {direction}, over the {CUSE_MAX_IOCTL_BYTES}-byte CUSE limit"
+            ));
+        }
+    }
+    if layout == Layout::Ilp32 {
+        let fits = |r: &Region| {
+            r.addr
+                .checked_add(r.len as u64)
+                .is_some_and(|end| end <= u64::from(u32::MAX) + 1)
+        };
+        if !inputs.iter().chain(outputs).all(fits) {
+            return Err("a region of a 32-bit caller lies beyond 4 GiB".into());
+        }
+    }
+    Ok(())
 }

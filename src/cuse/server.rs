@@ -1,16 +1,15 @@
 //! The CUSE_INIT handshake and the request loop.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use cryptodev_abi::Layout;
 use nix::errno::Errno;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use super::channel::{Channel, REQUEST_BUFFER_SIZE};
 use super::request::{Operation, ParseError, Request};
@@ -26,6 +25,10 @@ pub enum ServeError {
     Read(io::Error),
     #[error("replying on the CUSE channel failed: {0}")]
     Write(io::Error),
+    #[error("the kernel's first request is malformed: {0}")]
+    Malformed(String),
+    #[error("cannot start a worker thread: {0}")]
+    Spawn(io::Error),
     #[error("the kernel's first request was opcode {0}, not CUSE_INIT")]
     NotInit(u32),
     #[error("kernel speaks FUSE {major}.{minor}; need 7.{MIN_KERNEL_MINOR} or later")]
@@ -46,6 +49,9 @@ pub enum ServeError {
 pub struct InitOptions {
     /// DEVNAME: the node appears as `/dev/<name>`.
     pub name: String,
+    /// Unrestricted ioctls (RETRY rounds) rather than restricted ones (the argument struct
+    /// carried in the request); see the module documentation of [`crate::cuse`].
+    pub unrestricted: bool,
     /// Where the kernel lists CUSE devices (`/sys/class/cuse`); checked after the handshake.
     /// `None` skips the check (a test kernel has no sysfs).
     pub sysfs_class: Option<std::path::PathBuf>,
@@ -59,80 +65,73 @@ pub fn open_channel(path: &Path) -> Result<Channel, ServeError> {
     })
 }
 
-/// Wakes the workers of [`serve`] so that they finish the request in hand and return.
-#[derive(Debug)]
+/// Tells [`serve`] to stop: it lets the requests in hand finish, then returns. Workers waiting
+/// for a request are not woken (each waits in a blocking `read`, which nothing but a request
+/// ends); they go with the process, whose exit removes the device.
+#[derive(Debug, Default)]
 pub struct Shutdown {
-    read: OwnedFd,
-    write: OwnedFd,
+    stopping: Mutex<bool>,
+    changed: Condvar,
 }
 
 impl Shutdown {
-    pub fn new() -> io::Result<Shutdown> {
-        let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-        Ok(Shutdown { read, write })
+    pub fn new() -> Shutdown {
+        Shutdown::default()
     }
 
-    /// Asks every worker to stop. Safe to call from any thread, more than once.
+    /// Asks [`serve`] to stop. Safe to call from any thread, more than once.
     pub fn trigger(&self) {
-        // A full pipe already wakes everyone, so a failed write changes nothing.
-        let _ = nix::unistd::write(&self.write, b"x");
+        *self.stopping.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.changed.notify_all();
     }
-}
 
-/// What a wait for the next request ended with.
-enum Wake {
-    Request,
-    Shutdown,
-}
+    pub fn is_triggered(&self) -> bool {
+        *self.stopping.lock().unwrap_or_else(|e| e.into_inner())
+    }
 
-fn wait(channel: &Channel, shutdown: &Shutdown, timeout: PollTimeout) -> io::Result<Option<Wake>> {
-    let mut fds = [
-        PollFd::new(channel.as_fd(), PollFlags::POLLIN),
-        PollFd::new(shutdown.read.as_fd(), PollFlags::POLLIN),
-    ];
-    match poll(&mut fds, timeout) {
-        Ok(0) => Ok(None),
-        Ok(_) => {
-            if fds[1].any().unwrap_or(false) {
-                return Ok(Some(Wake::Shutdown));
-            }
-            Ok(Some(Wake::Request))
+    fn wait(&self) {
+        let mut stopping = self.stopping.lock().unwrap_or_else(|e| e.into_inner());
+        while !*stopping {
+            stopping = self
+                .changed
+                .wait(stopping)
+                .unwrap_or_else(|e| e.into_inner());
         }
-        Err(Errno::EINTR) => Ok(None),
-        Err(e) => Err(e.into()),
     }
 }
 
-/// Answers the kernel's CUSE_INIT: unrestricted ioctls, protocol minor >= 16, the device name.
-/// Then checks that the kernel really created the device, since it reports failures only by
-/// dropping the connection.
-pub fn handshake(
-    channel: &Channel,
-    shutdown: &Shutdown,
-    options: &InitOptions,
-) -> Result<(), ServeError> {
+/// Reads one request, retrying reads that a signal or an interrupted request cut short.
+/// `Ok(None)`: the connection is gone (the device was removed or aborted).
+fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    loop {
+        match channel.receive(buf) {
+            Ok(0) => return Ok(None),
+            Ok(len) => return Ok(Some(len)),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // ENOENT: the request was interrupted away before we could read it.
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Answers the kernel's CUSE_INIT: protocol minor >= 16, the device name, and restricted or
+/// unrestricted ioctls as `options` say. Then checks that the kernel really created the
+/// device, since it reports failures only by dropping the connection.
+pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<(), ServeError> {
     let name = &options.name;
     if name.is_empty() || name.contains('\0') || name.contains('=') {
         return Err(ServeError::BadName(name.clone()));
     }
     let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
-    let len = loop {
-        match wait(channel, shutdown, PollTimeout::NONE).map_err(ServeError::Read)? {
-            Some(Wake::Shutdown) => {
-                return Err(ServeError::Read(io::ErrorKind::Interrupted.into()))
-            }
-            Some(Wake::Request) => {}
-            None => continue,
-        }
-        match channel.receive(&mut buf) {
-            Ok(len) => break len,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(ServeError::Read(e)),
-        }
+    let len = receive(channel, &mut buf)
+        .map_err(ServeError::Read)?
+        .ok_or_else(|| ServeError::Read(io::ErrorKind::UnexpectedEof.into()))?;
+    let request = match Request::parse(&buf[..len]) {
+        Ok(request) => request,
+        Err(e) => return Err(ServeError::Malformed(e.to_string())),
     };
-    let request = Request::parse(&buf[..len])
-        .map_err(|e| ServeError::Read(io::Error::new(io::ErrorKind::InvalidData, e.to_string())))?;
     let Operation::Init(init) = request.operation else {
         return Err(ServeError::NotInit(request.header.opcode));
     };
@@ -144,7 +143,7 @@ pub fn handshake(
             minor: init.minor,
         });
     }
-    if init.flags & CUSE_UNRESTRICTED_IOCTL == 0 {
+    if options.unrestricted && init.flags & CUSE_UNRESTRICTED_IOCTL == 0 {
         let _ = channel.reply(unique, -libc::EPROTO, &[]);
         return Err(ServeError::Restricted);
     }
@@ -152,7 +151,11 @@ pub fn handshake(
         major: FUSE_KERNEL_VERSION,
         minor: init.minor.min(OUR_KERNEL_MINOR),
         unused: 0,
-        flags: CUSE_UNRESTRICTED_IOCTL,
+        flags: if options.unrestricted {
+            CUSE_UNRESTRICTED_IOCTL
+        } else {
+            0
+        },
         max_read: 4096,
         max_write: 4096,
         dev_major: 0,
@@ -176,75 +179,95 @@ pub fn handshake(
             thread::sleep(Duration::from_millis(5));
         }
     }
-    tracing::info!(device = %name, minor = out.minor, "CUSE device created");
+    tracing::info!(
+        device = %name,
+        minor = out.minor,
+        unrestricted = options.unrestricted,
+        "CUSE device created"
+    );
     Ok(())
+}
+
+/// How long [`serve`] waits for requests in hand once asked to stop.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the workers of one [`serve`] share.
+struct Pool {
+    /// Workers between reading a request and answering it.
+    busy: AtomicUsize,
+    /// The first error that ended a worker.
+    failure: Mutex<Option<ServeError>>,
 }
 
 /// Serves requests on `threads` workers until `shutdown` is triggered or the kernel closes the
 /// connection. Every request that expects a reply gets exactly one, even when the device
 /// panics while serving it.
+///
+/// Each worker blocks in `read` on the channel: the kernel wakes exactly one waiting reader
+/// per request, so idle workers sleep through other workers' requests.
 pub fn serve(
     channel: Arc<Channel>,
     device: Arc<dyn Device>,
     shutdown: Arc<Shutdown>,
     threads: usize,
 ) -> Result<(), ServeError> {
-    let workers: Vec<_> = (0..threads.max(1))
-        .map(|index| {
-            let channel = Arc::clone(&channel);
-            let device = Arc::clone(&device);
-            let shutdown = Arc::clone(&shutdown);
-            thread::Builder::new()
-                .name(format!("cuse-worker-{index}"))
-                .spawn(move || {
-                    let result = worker(&channel, device.as_ref(), &shutdown);
-                    // One worker seeing the connection end means all are done.
-                    shutdown.trigger();
-                    result
-                })
-                .expect("spawning a worker thread")
-        })
-        .collect();
-    let mut outcome = Ok(());
-    for worker in workers {
-        match worker.join() {
-            Ok(Err(e)) if outcome.is_ok() => outcome = Err(e),
-            Ok(_) => {}
-            Err(_) => tracing::error!("a worker thread panicked outside a request"),
+    let pool = Arc::new(Pool {
+        busy: AtomicUsize::new(0),
+        failure: Mutex::new(None),
+    });
+    for index in 0..threads.max(1) {
+        let channel = Arc::clone(&channel);
+        let device = Arc::clone(&device);
+        let worker_shutdown = Arc::clone(&shutdown);
+        let pool = Arc::clone(&pool);
+        let spawned = thread::Builder::new()
+            .name(format!("cuse-worker-{index}"))
+            .spawn(move || {
+                if let Err(e) = worker(&channel, device.as_ref(), &worker_shutdown, &pool) {
+                    pool.failure
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(e);
+                }
+                // One worker seeing the connection end means all are done.
+                worker_shutdown.trigger();
+            });
+        if let Err(e) = spawned {
+            shutdown.trigger();
+            return Err(ServeError::Spawn(e));
         }
     }
-    outcome
+    shutdown.wait();
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    while pool.busy.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let failure = pool
+        .failure
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    failure.map_or(Ok(()), Err)
 }
 
-fn worker(channel: &Channel, device: &dyn Device, shutdown: &Shutdown) -> Result<(), ServeError> {
+fn worker(
+    channel: &Channel,
+    device: &dyn Device,
+    shutdown: &Shutdown,
+    pool: &Pool,
+) -> Result<(), ServeError> {
     let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
-    loop {
-        match wait(channel, shutdown, PollTimeout::NONE).map_err(ServeError::Read)? {
-            Some(Wake::Shutdown) => return Ok(()),
-            Some(Wake::Request) => {}
-            None => continue,
-        }
-        let len = match channel.receive(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(len) => len,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue
-            }
-            // ENOENT: the request was interrupted away before we could read it.
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
-            // The connection was aborted or the device is going away.
-            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => return Ok(()),
-            Err(e) => return Err(ServeError::Read(e)),
+    while !shutdown.is_triggered() {
+        let Some(len) = receive(channel, &mut buf).map_err(ServeError::Read)? else {
+            return Ok(());
         };
+        pool.busy.fetch_add(1, Ordering::AcqRel);
         dispatch(channel, device, &buf[..len]);
+        pool.busy.fetch_sub(1, Ordering::AcqRel);
         // RETRY rounds bring keys and plaintext through this buffer.
         zeroize::Zeroize::zeroize(&mut buf[..len]);
     }
+    Ok(())
 }
 
 /// Serves one request read from the channel.
@@ -350,10 +373,6 @@ fn serve_ioctl(
     ioctl: &FuseIoctlIn,
     input: &[u8],
 ) -> IoctlReply {
-    if ioctl.flags & FUSE_IOCTL_UNRESTRICTED == 0 {
-        // Only unrestricted ioctls can follow the pointers inside cryptodev's structs.
-        return IoctlReply::Error(Errno::EINVAL);
-    }
     let layout = if ioctl.flags & FUSE_IOCTL_32BIT != 0 {
         Layout::Ilp32
     } else {
@@ -366,58 +385,31 @@ fn serve_ioctl(
         arg: ioctl.arg,
         input,
         out_size: ioctl.out_size as usize,
+        restricted: ioctl.flags & FUSE_IOCTL_UNRESTRICTED == 0,
     };
     let reply = device.ioctl(caller, &call);
-    if let IoctlReply::Done { output, .. } = &reply {
-        if output.len() > call.out_size {
+    match &reply {
+        IoctlReply::Done { output, .. } if output.len() > call.out_size => {
             tracing::error!(
                 len = output.len(),
                 out_size = call.out_size,
                 "ioctl output larger than the space reserved for it"
             );
-            return IoctlReply::Error(Errno::EIO);
+            IoctlReply::Error(Errno::EIO)
         }
-    }
-    if let IoctlReply::Retry { inputs, outputs } = &reply {
-        if let Err(why) = check_retry(layout, inputs, outputs) {
-            tracing::error!("RETRY reply refused: {why}");
-            return IoctlReply::Error(Errno::EIO);
+        IoctlReply::Retry { .. } if call.restricted => {
+            tracing::error!("RETRY reply to a restricted ioctl refused");
+            IoctlReply::Error(Errno::EIO)
         }
+        IoctlReply::Retry { inputs, outputs } => match super::retry_fits(layout, inputs, outputs) {
+            Ok(()) => reply,
+            Err(why) => {
+                tracing::error!("RETRY reply refused: {why}");
+                IoctlReply::Error(Errno::EIO)
+            }
+        },
+        _ => reply,
     }
-    reply
-}
-
-/// Whether the kernel will accept a RETRY reply naming these regions.
-pub fn check_retry(
-    layout: Layout,
-    inputs: &[super::Region],
-    outputs: &[super::Region],
-) -> Result<(), String> {
-    if inputs.len() + outputs.len() > FUSE_IOCTL_MAX_IOV {
-        return Err(format!(
-            "{} iovecs, the kernel takes at most {FUSE_IOCTL_MAX_IOV}",
-            inputs.len() + outputs.len()
-        ));
-    }
-    for (direction, regions) in [("in", inputs), ("out", outputs)] {
-        let total: usize = regions.iter().map(|r| r.len).sum();
-        if total > CUSE_MAX_IOCTL_BYTES {
-            return Err(format!(
-                "{total} bytes {direction}, over the {CUSE_MAX_IOCTL_BYTES}-byte CUSE limit"
-            ));
-        }
-    }
-    if layout == Layout::Ilp32 {
-        let fits = |r: &super::Region| {
-            r.addr
-                .checked_add(r.len as u64)
-                .is_some_and(|end| end <= u64::from(u32::MAX) + 1)
-        };
-        if !inputs.iter().chain(outputs).all(fits) {
-            return Err("a region of a 32-bit caller lies beyond 4 GiB".into());
-        }
-    }
-    Ok(())
 }
 
 fn send_ioctl_reply(channel: &Channel, unique: u64, ioctl: &FuseIoctlIn, reply: IoctlReply) {
@@ -440,7 +432,7 @@ fn send_ioctl_reply(channel: &Channel, unique: u64, ioctl: &FuseIoctlIn, reply: 
                     len: r.len as u64,
                 })
                 .collect();
-            // check_retry bounded both counts by FUSE_IOCTL_MAX_IOV.
+            // retry_fits bounded both counts by FUSE_IOCTL_MAX_IOV.
             #[allow(clippy::cast_possible_truncation)]
             let out = FuseIoctlOut {
                 result: 0,

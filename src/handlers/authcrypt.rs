@@ -8,8 +8,7 @@ use zeroize::Zeroizing;
 
 use super::region;
 use crate::backend::BackendError;
-use crate::cuse::Region;
-use crate::memory::{Completion, Inputs, Plan};
+use crate::memory::{Completion, Inputs, Output, Plan, Region};
 use crate::session::{self, OpenFile, Session};
 use crate::stats::Stats;
 
@@ -165,6 +164,7 @@ fn shape(session: &Session, p: &AuthCryptParams) -> Result<Shape, Errno> {
             reads,
             writes,
             writes_arg: true,
+            reads_secrets: false,
         },
     })
 }
@@ -188,7 +188,7 @@ fn equal_in_constant_time(a: &[u8], b: &[u8]) -> bool {
 
 /// The bytes of read region `index` and the index of the next one.
 struct Reader<'a, 'b> {
-    inputs: &'b Inputs<'a>,
+    inputs: &'a Inputs<'b>,
     next: usize,
 }
 
@@ -263,7 +263,7 @@ pub(super) fn execute(
     }
     Completion {
         result: Ok(0),
-        outputs,
+        outputs: outputs.into_iter().map(Output::Owned).collect(),
         reply: Some(Reply::AuthCrypt(reply)),
     }
 }

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::{region, FileOps};
 use crate::jobs::{CryptOutput, FinishedJob};
-use crate::memory::{Completion, Inputs, Plan};
+use crate::memory::{Completion, Inputs, Output, Plan, Region};
 use crate::session::{self, OpenFile, Session};
 use crate::stats::Stats;
 
@@ -45,7 +45,7 @@ fn check(session: &Session, params: &CryptParams) -> Result<Direction, Errno> {
 
 /// Caller memory a CIOCCRYPT reads: the IV (the session's IV size; none for hash-only and
 /// ECB sessions, whatever the pointer), then the source.
-fn reads(session: &Session, params: &CryptParams) -> Vec<crate::cuse::Region> {
+fn reads(session: &Session, params: &CryptParams) -> Vec<Region> {
     let mut reads = Vec::new();
     let iv_size = session.iv_size();
     if params.iv != 0 && iv_size > 0 {
@@ -58,7 +58,7 @@ fn reads(session: &Session, params: &CryptParams) -> Vec<crate::cuse::Region> {
 }
 
 /// Caller memory a successful CIOCCRYPT writes, in order: dst, the digest, the next IV.
-fn writes(session: &Session, params: &CryptParams) -> Vec<crate::cuse::Region> {
+fn writes(session: &Session, params: &CryptParams) -> Vec<Region> {
     let mut writes = Vec::new();
     if params.len > 0 && session.cipher.is_some() {
         writes.push(region(params.dst, params.len));
@@ -81,6 +81,7 @@ fn plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errno> {
         reads: reads(session, params),
         writes: writes(session, params),
         writes_arg: false,
+        reads_secrets: false,
     })
 }
 
@@ -90,14 +91,15 @@ pub(super) fn plan(file: &OpenFile, params: &CryptParams) -> Result<Plan, Errno>
     plan_for(&session, params)
 }
 
-/// Runs one CIOCCRYPT on a locked session: `iv` is the caller's IV if it gave one, `src` the
-/// source bytes. Produces exactly what [`writes`] planned.
+/// Runs one CIOCCRYPT on a locked session: `iv` is the caller's IV if it gave one, `data` the
+/// source bytes, which a cipher session turns into dst in place. Produces the digest and the
+/// next IV as [`writes`] planned them; `dst` stays `None` (it is `data`).
 fn run(
     session: &mut Session,
     stats: &Stats,
     params: &CryptParams,
     iv: Option<&[u8]>,
-    src: &[u8],
+    data: &mut [u8],
 ) -> Result<CryptOutput, Errno> {
     let direction = check(session, params)?;
     for alg in [
@@ -107,7 +109,7 @@ fn run(
     .into_iter()
     .flatten()
     {
-        stats.operation(alg, src.len());
+        stats.operation(alg, data.len());
     }
     if let Some(hash) = &mut session.hash {
         if resets(params.flags) {
@@ -119,17 +121,16 @@ fn run(
         if let Some(iv) = iv {
             cipher.iv.copy_from_slice(iv);
         }
-        if !src.is_empty() {
-            let mut data = Zeroizing::new(src.to_vec());
+        if !data.is_empty() {
             // The hash always covers the plaintext: before encrypting, after decrypting.
             if direction == Direction::Encrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx.update(&data).map_err(hash_failed)?;
+                    hash.ctx.update(data).map_err(hash_failed)?;
                 }
             }
             let ran = match direction {
-                Direction::Encrypt => cipher.ctx.encrypt(&mut cipher.iv, &mut data),
-                Direction::Decrypt => cipher.ctx.decrypt(&mut cipher.iv, &mut data),
+                Direction::Encrypt => cipher.ctx.encrypt(&mut cipher.iv, data),
+                Direction::Decrypt => cipher.ctx.decrypt(&mut cipher.iv, data),
             };
             ran.map_err(|e| {
                 tracing::debug!("cipher operation failed: {e}");
@@ -137,13 +138,12 @@ fn run(
             })?;
             if direction == Direction::Decrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx.update(&data).map_err(hash_failed)?;
+                    hash.ctx.update(data).map_err(hash_failed)?;
                 }
             }
-            output.dst = Some(data);
         }
     } else if let Some(hash) = &mut session.hash {
-        hash.ctx.update(src).map_err(hash_failed)?;
+        hash.ctx.update(data).map_err(hash_failed)?;
     }
     if let Some(hash) = &mut session.hash {
         if finalizes(params.flags, params.len) {
@@ -160,20 +160,16 @@ fn run(
     Ok(output)
 }
 
-/// Splits a CIOCCRYPT's inputs into the IV (if read) and the source.
-fn split_inputs<'a>(
-    session: &Session,
-    params: &CryptParams,
-    inputs: &Inputs<'a>,
-) -> (Option<&'a [u8]>, &'a [u8]) {
+/// Whether [`run`] turns the source into dst (the plan's first write).
+fn writes_dst(session: &Session, params: &CryptParams) -> bool {
+    params.len > 0 && session.cipher.is_some()
+}
+
+/// Where a CIOCCRYPT's inputs are: the index of the IV's read region if it was read, and of
+/// the source's.
+fn input_indices(session: &Session, params: &CryptParams) -> (Option<usize>, usize) {
     let has_iv = params.iv != 0 && session.iv_size() > 0;
-    let iv = has_iv.then(|| inputs.get(0));
-    let src = if params.len > 0 {
-        inputs.get(usize::from(has_iv))
-    } else {
-        &[]
-    };
-    (iv, src)
+    (has_iv.then_some(0), usize::from(has_iv))
 }
 
 pub(super) fn execute(
@@ -181,7 +177,7 @@ pub(super) fn execute(
     stats: &Stats,
     params: &CryptParams,
     plan: &Plan,
-    inputs: &Inputs<'_>,
+    inputs: &mut Inputs<'_>,
 ) -> Completion {
     let Some(session) = file.get(params.ses) else {
         return Completion::failed(Errno::EINVAL);
@@ -192,11 +188,23 @@ pub(super) fn execute(
     if plan_for(&session, params).as_ref() != Ok(plan) {
         return Completion::failed(Errno::EINVAL);
     }
-    let (iv, src) = split_inputs(&session, params, inputs);
-    match run(&mut session, stats, params, iv, src) {
+    let (iv_index, src_index) = input_indices(&session, params);
+    let (iv, data) = match iv_index {
+        Some(iv_index) => {
+            let (iv, data) = inputs.get_with_mut(iv_index, src_index);
+            (Some(iv), data)
+        }
+        None => (None, inputs.get_mut(src_index)),
+    };
+    let data = if params.len > 0 { data } else { &mut [] };
+    let dst = writes_dst(&session, params).then_some(Output::InPlace(src_index));
+    match run(&mut session, stats, params, iv, data) {
         Ok(output) => Completion {
             result: Ok(0),
-            outputs: output.into_vec(),
+            outputs: dst
+                .into_iter()
+                .chain(output.into_vec().into_iter().map(Output::Owned))
+                .collect(),
             reply: None,
         },
         Err(errno) => Completion::failed(errno),
@@ -219,6 +227,7 @@ fn submit_plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errn
         reads: reads(session, params),
         writes: Vec::new(),
         writes_arg: false,
+        reads_secrets: false,
     })
 }
 
@@ -230,14 +239,19 @@ impl FileOps<'_> {
         inputs: &Inputs<'_>,
     ) -> Result<Completion, Errno> {
         let session = self.file.get(params.ses).ok_or(Errno::EINVAL)?;
-        let (iv, src) = {
+        let (iv, mut data) = {
             let locked = session::lock(&session);
             if submit_plan_for(&locked, params).as_ref() != Ok(plan) {
                 return Err(Errno::EINVAL);
             }
-            let (iv, src) = split_inputs(&locked, params, inputs);
+            let (iv_index, src_index) = input_indices(&locked, params);
+            let src = if params.len > 0 {
+                inputs.get(src_index)
+            } else {
+                &[]
+            };
             (
-                iv.map(|iv| Zeroizing::new(iv.to_vec())),
+                iv_index.map(|index| Zeroizing::new(inputs.get(index).to_vec())),
                 Zeroizing::new(src.to_vec()),
             )
         };
@@ -248,13 +262,19 @@ impl FileOps<'_> {
         let params = *params;
         self.runner.spawn(Box::new(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run(
-                    &mut session::lock(&session),
+                let mut session = session::lock(&session);
+                let wrote_dst = writes_dst(&session, &params);
+                let mut output = run(
+                    &mut session,
                     &stats,
                     &params,
                     iv.as_deref().map(|v| &v[..]),
-                    &src,
-                )
+                    &mut data,
+                )?;
+                if wrote_dst {
+                    output.dst = Some(std::mem::take(&mut data));
+                }
+                Ok(output)
             }))
             .unwrap_or(Err(Errno::EIO));
             let (result, output) = match result {
@@ -280,7 +300,7 @@ fn fetch_plan(job: &FinishedJob) -> Plan {
     let mut writes = Vec::new();
     let mut push = |addr: u64, data: &Option<Zeroizing<Vec<u8>>>| {
         if let Some(data) = data {
-            writes.push(crate::cuse::Region {
+            writes.push(Region {
                 addr,
                 len: data.len(),
             });
@@ -293,6 +313,7 @@ fn fetch_plan(job: &FinishedJob) -> Plan {
         reads: Vec::new(),
         writes,
         writes_arg: true,
+        reads_secrets: false,
     }
 }
 
@@ -313,7 +334,12 @@ pub(super) fn fetch(file: &OpenFile, plan: &Plan) -> Completion {
     };
     Completion {
         result: job.result.map(|()| 0),
-        outputs: job.output.into_vec(),
+        outputs: job
+            .output
+            .into_vec()
+            .into_iter()
+            .map(Output::Owned)
+            .collect(),
         reply: Some(Reply::Crypt(job.params)),
     }
 }

@@ -6,7 +6,7 @@ use nix::errno::Errno;
 
 use super::region;
 use crate::asym::{self, MAX_OPERAND_BITS};
-use crate::memory::{Completion, Inputs, Plan};
+use crate::memory::{Completion, Inputs, Output, Plan};
 
 /// The CIOCASYMFEAT mask. CRK_DH_COMPUTE_KEY works but is not announced: OpenSSL 1.0.2's
 /// engine, the client that would use it, asks for 8 times the key's size and reads the result
@@ -31,6 +31,8 @@ pub(super) fn plan(params: &KeyParams) -> Result<Plan, Errno> {
     }
     let mut plan = Plan {
         writes_arg: true,
+        // Private exponents and primes.
+        reads_secrets: true,
         ..Plan::default()
     };
     for (index, param) in params.params.iter().enumerate().take(inputs + outputs) {
@@ -85,6 +87,7 @@ pub(super) fn execute(params: &KeyParams, plan: &Plan, inputs: &Inputs<'_>) -> C
                     .outputs
                     .into_iter()
                     .filter(|o| !o.is_empty())
+                    .map(Output::Owned)
                     .collect(),
                 reply: Some(Reply::Key(reply)),
             }

@@ -9,9 +9,8 @@ use cryptodev_abi::{Algorithm, Reply, Request};
 use nix::errno::Errno;
 
 use crate::backend::Backend;
-use crate::cuse::Region;
 use crate::jobs::JobRunner;
-use crate::memory::{Completion, Inputs, Plan, PlannedOperation};
+use crate::memory::{Completion, Inputs, Plan, PlannedOperation, Region};
 use crate::session::OpenFile;
 use crate::stats::Stats;
 
@@ -55,7 +54,7 @@ impl PlannedOperation for FileOps<'_> {
         }
     }
 
-    fn execute(&self, request: &Request, plan: &Plan, inputs: &Inputs<'_>) -> Completion {
+    fn execute(&self, request: &Request, plan: &Plan, inputs: &mut Inputs<'_>) -> Completion {
         let result = match request {
             Request::GetSession(params) => self.new_session(params, inputs),
             Request::FreeSession(id) => {

@@ -27,7 +27,10 @@ pub(super) fn plan_new_session(params: &SessionParams) -> Result<Plan, Errno> {
     }
     let cipher = field_algorithm(params.cipher, Algorithm::is_cipher_field)?;
     let mac = field_algorithm(params.mac, Algorithm::is_mac_field)?;
-    let mut plan = super::writes_arg_only();
+    let mut plan = Plan {
+        reads_secrets: true,
+        ..super::writes_arg_only()
+    };
     if cipher.is_some() {
         if params.keylen > CRYPTO_CIPHER_MAX_KEY_LEN {
             return Err(Errno::EINVAL);

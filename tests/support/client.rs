@@ -10,7 +10,6 @@ use cryptodev_abi::consts::CopFlags;
 use cryptodev_abi::{ArgStruct, AuthCryptParams, CryptParams, Ioctl, Layout, SessionParams};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::memory::Access;
 
 use super::fake_kernel::{AddressSpace, FakeKernel, IoctlOutcome};
 
@@ -34,9 +33,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(layout: Layout) -> Client {
-        let device = Arc::new(
-            CryptoDevice::new(Arc::new(RustCryptoBackend::new()), Access::RetryOnly, 2).unwrap(),
-        );
+        let device = Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), 2).unwrap());
         let mut kernel = FakeKernel::new(device.clone());
         let fh = kernel.open(0);
         let base = match layout {

@@ -218,6 +218,62 @@ impl FakeKernel {
         self.ioctl_with_hook(memory, fh, pid, compat, cmd, arg, |_, _| {})
     }
 
+    /// One `ioctl()` on a connection that runs restricted ioctls, as `fuse_do_ioctl` does
+    /// then: `arg` is the argument struct in this process's memory; `_IOC_SIZE(cmd)` bytes
+    /// of it travel in the request if `_IOC_WRITE`, and the reply's output is copied back if
+    /// `_IOC_READ`. The device reaches the struct's pointers itself, by `pid`.
+    pub fn ioctl_restricted(
+        &mut self,
+        fh: u64,
+        pid: u32,
+        cmd: u32,
+        arg: &mut [u8],
+    ) -> IoctlOutcome {
+        let size = ((cmd >> 16) & 0x3fff) as usize;
+        let (writes_to_driver, reads_from_driver) = (cmd >> 30 & 1 != 0, cmd >> 30 & 2 != 0);
+        assert!(
+            arg.len() >= size,
+            "the argument buffer holds _IOC_SIZE bytes"
+        );
+        let input = if writes_to_driver {
+            &arg[..size]
+        } else {
+            &[][..]
+        };
+        let ioctl_in = FuseIoctlIn {
+            fh,
+            flags: 0,
+            cmd,
+            arg: arg.as_ptr() as u64,
+            in_size: input.len() as u32,
+            out_size: if reads_from_driver { size as u32 } else { 0 },
+        };
+        let unique = self.unique();
+        let reply = self.exchange(&request_bytes(
+            FUSE_IOCTL,
+            unique,
+            pid,
+            &[bytemuck::bytes_of(&ioctl_in), input],
+        ));
+        self.last_rounds = 1;
+        let (error, payload) = Self::split_reply(&reply, unique);
+        if error != 0 {
+            assert!(payload.is_empty(), "error replies carry no payload");
+            let errno = -error;
+            return IoctlOutcome::Failed(if errno == 38 { ENOTTY } else { errno });
+        }
+        let out: FuseIoctlOut = bytemuck::pod_read_unaligned(&payload[..16]);
+        let rest = &payload[16..];
+        if out.flags & FUSE_IOCTL_RETRY != 0 || rest.len() > ioctl_in.out_size as usize {
+            return IoctlOutcome::Failed(EIO);
+        }
+        arg[..rest.len()].copy_from_slice(rest);
+        if out.result < 0 {
+            return IoctlOutcome::Failed(-out.result);
+        }
+        IoctlOutcome::Returned(out.result)
+    }
+
     /// Like [`ioctl`], calling `between_rounds(memory, round)` before each RETRY round is
     /// gathered: a second thread of the caller changing memory.
     #[allow(clippy::too_many_arguments)]
