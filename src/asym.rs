@@ -1,4 +1,4 @@
-//! The arithmetic of CIOCKEY with the BSD semantics (ABI-FACTS §13), as OpenSSL 1.0.2's
+//! The arithmetic of CIOCKEY with the BSD semantics (docs/ABI.md §13), as OpenSSL 1.0.2's
 //! `eng_cryptodev` uses it.
 //!
 //! Every parameter is a big number written as `(crp_nbits + 7) / 8` **little-endian** bytes;

@@ -1,4 +1,4 @@
-//! The cryptodev semantics of the ioctl handlers (ABI-FACTS §6–§10), driven like a C client
+//! The cryptodev semantics of the ioctl handlers (docs/ABI.md §6–§10), driven like a C client
 //! would through a fake kernel: RETRY rounds for 64- and 32-bit callers, and the direct
 //! process_vm path on this test process's own memory.
 

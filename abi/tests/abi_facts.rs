@@ -1,4 +1,4 @@
-//! The crate's computed values against the tables of the ABI facts, and the typed decoding.
+//! The crate's computed values against the tables of docs/ABI.md, and the typed decoding.
 
 use cryptodev_abi::request::ArgStruct;
 use cryptodev_abi::wire::{lp64, CphashOp};
@@ -7,7 +7,7 @@ use cryptodev_abi::{
     KeyParams, Layout, Request, SessionParams,
 };
 
-/// (ioctl, x86_64 value, i386 value), as ABI-FACTS §1 lists them.
+/// (ioctl, x86_64 value, i386 value), as docs/ABI.md §1 lists them.
 const REQUEST_CODES: [(Ioctl, u32, u32); 11] = [
     (Ioctl::CrioGet, 0xc004_6365, 0xc004_6365),
     (Ioctl::GetSession, 0xc030_6366, 0xc01c_6366),
@@ -44,7 +44,7 @@ fn a_layouts_codes_are_not_recognised_for_the_other_layout() {
     assert_eq!(Ioctl::from_code(0xc030_6367, Layout::Lp64), None);
 }
 
-/// ABI-FACTS §3, one row per id: (id, transform, block, iv, digest, accepted key lengths
+/// docs/ABI.md §3, one row per id: (id, transform, block, iv, digest, accepted key lengths
 /// among 0..=64, or None where any length up to the HMAC limit goes).
 type AlgRow = (
     u32,

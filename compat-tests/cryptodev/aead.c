@@ -1,5 +1,5 @@
 /*
- * aead: CIOCAUTHCRYPT with plain AEAD sessions (AES-GCM and AES-CCM), ABI-FACTS §11 and the
+ * aead: CIOCAUTHCRYPT with plain AEAD sessions (AES-GCM and AES-CCM), docs/ABI.md §11 and the
  * daemon's documented choices:
  * - known answers: the GCM specification's test cases with 12-byte IVs (AES-128/192/256,
  *   with and without AAD), RFC 3610 packets 1-3, SP 800-38C examples 1-3 (4-, 6- and 8-byte

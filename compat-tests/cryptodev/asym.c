@@ -1,5 +1,5 @@
 /*
- * asym: CIOCASYMFEAT and CIOCKEY with the BSD semantics (ABI-FACTS §13): crk_iparams input
+ * asym: CIOCASYMFEAT and CIOCKEY with the BSD semantics (docs/ABI.md §13): crk_iparams input
  * numbers then crk_oparams outputs in crk_param[], each a little-endian number of
  * crp_nbits bits at crp_p; crk_status is the result (DSA_VERIFY: 0 = valid).
  * - CIOCASYMFEAT: returns 0 and announces MOD_EXP, MOD_EXP_CRT, DSA_SIGN and DSA_VERIFY

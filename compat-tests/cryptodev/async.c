@@ -1,5 +1,5 @@
 /*
- * async: CIOCASYNCCRYPT / CIOCASYNCFETCH with poll() (ABI-FACTS §12 and the daemon's
+ * async: CIOCASYNCCRYPT / CIOCASYNCFETCH with poll() (docs/ABI.md §12 and the daemon's
  * choices: async is on, the queue holds 64 unfetched jobs per open file).
  * - poll() on an idle file: POLLOUT|POLLWRNORM only; CIOCASYNCFETCH with nothing finished:
  *   EBUSY;

@@ -1,5 +1,5 @@
 /*
- * crioget: CRIOGET (ABI-FACTS §5). A CUSE daemon cannot install a descriptor in its caller,
+ * crioget: CRIOGET (docs/ABI.md §5). A CUSE daemon cannot install a descriptor in its caller,
  * so the project ships libcryptodev-crioget.so (preload/crioget.c), which answers CRIOGET
  * inside the caller with dup() semantics. This program is linked dynamically so that
  * LD_PRELOAD applies.

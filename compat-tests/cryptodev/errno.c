@@ -1,5 +1,5 @@
 /*
- * errno: the errno table of ABI-FACTS §6-§14 (and the daemon's documented differences):
+ * errno: the errno table of docs/ABI.md §6-§14 (and the daemon's documented differences):
  * bad session requests, bad CIOCCRYPT arguments, invalid pointers, unknown ioctls, which
  * file descriptors see which sessions, then CIOCASYMFEAT (all CRK operations but DH
  * announced), CIOCKEY (unknown op, wrong parameter counts, more than 8192 bits: EINVAL),
@@ -428,7 +428,7 @@ static void fd_sharing(void)
 }
 
 /*
- * The errno table of CIOCASYMFEAT, CIOCKEY, CIOCAUTHCRYPT and the async pair (ABI-FACTS
+ * The errno table of CIOCASYMFEAT, CIOCKEY, CIOCAUTHCRYPT and the async pair (docs/ABI.md
  * §11-§14 and the daemon's documented choices). These run last, so that a daemon that
  * never answers one of them cannot hide the other results.
  */

@@ -75,7 +75,7 @@ static int dangerous(uint64_t v)
 	return 0;
 }
 
-/* Real request codes of both ABIs (ABI-FACTS §1), the hot ones listed twice. */
+/* Real request codes of both ABIs (docs/ABI.md §1), the hot ones listed twice. */
 static const uint32_t real_codes[] = {
 	0xc0046365, /* CRIOGET */
 	0xc0306366, 0xc01c6366, 0xc0306366, 0xc01c6366, /* CIOCGSESSION LP64 / ILP32 */

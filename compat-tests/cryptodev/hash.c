@@ -1,5 +1,5 @@
 /*
- * hash: multi-part hashing through CIOCCRYPT flags (ABI-FACTS §9 table), CIOCCPHASH
+ * hash: multi-part hashing through CIOCCRYPT flags (docs/ABI.md §9 table), CIOCCPHASH
  * (§10), and cipher+HMAC sessions (hash over the plaintext in both directions).
  *
  * usage: hash [DEVICE [SEED]]

@@ -1,5 +1,5 @@
 /*
- * srtp: CIOCAUTHCRYPT with COP_FLAG_AEAD_SRTP_TYPE (ABI-FACTS §11, "SRTP") on AES-CTR or
+ * srtp: CIOCAUTHCRYPT with COP_FLAG_AEAD_SRTP_TYPE (docs/ABI.md §11, "SRTP") on AES-CTR or
  * NULL + HMAC sessions. A packet is header || payload (|| ROC), in one buffer: auth_src is
  * the header, auth_len covers everything authenticated, src == dst is the payload (at most
  * 256 bytes after auth_src), the tag goes to / comes from `tag`.

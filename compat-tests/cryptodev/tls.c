@@ -1,5 +1,5 @@
 /*
- * tls: CIOCAUTHCRYPT with COP_FLAG_AEAD_TLS_TYPE on cipher + HMAC sessions (ABI-FACTS §11,
+ * tls: CIOCAUTHCRYPT with COP_FLAG_AEAD_TLS_TYPE on cipher + HMAC sessions (docs/ABI.md §11,
  * "TLS"): AES-CBC with HMAC-SHA1 and HMAC-SHA256, 3DES-CBC with HMAC-SHA1.
  * - encrypt, in place: record = CBC(plaintext || HMAC(auth || plaintext)[0..tag_len] ||
  *   padding), the padding pad_size = bs - (n % bs) bytes each holding pad_size - 1; the

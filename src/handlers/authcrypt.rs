@@ -1,4 +1,4 @@
-//! CIOCAUTHCRYPT (ABI-FACTS §11): plain AEAD (GCM, CCM), TLS records (CBC + HMAC with TLS
+//! CIOCAUTHCRYPT (docs/ABI.md §11): plain AEAD (GCM, CCM), TLS records (CBC + HMAC with TLS
 //! padding) and SRTP (CTR or NULL + HMAC).
 
 use cryptodev_abi::consts::{CopFlags, AUTH_LEN_MAX, HASH_MAX_LEN};

@@ -1,4 +1,4 @@
-//! CIOCCRYPT (ABI-FACTS §9) and its asynchronous pair CIOCASYNCCRYPT / CIOCASYNCFETCH (§12).
+//! CIOCCRYPT (docs/ABI.md §9) and its asynchronous pair CIOCASYNCCRYPT / CIOCASYNCFETCH (§12).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! CIOCKEY with the BSD semantics (ABI-FACTS §13): `crk_iparams` input numbers followed by
+//! CIOCKEY with the BSD semantics (docs/ABI.md §13): `crk_iparams` input numbers followed by
 //! `crk_oparams` outputs in `crk_param`, each `crp_nbits` bits, little-endian, at `crp_p`.
 
 use cryptodev_abi::{KeyOp, KeyParams, Reply};

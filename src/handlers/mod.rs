@@ -1,5 +1,5 @@
 //! The ioctl handlers: typed requests in, typed replies and errnos out. The cryptodev
-//! semantics (ABI-FACTS §6–§13: check order, errnos, IV chaining, the multi-part hash table,
+//! semantics (docs/ABI.md §6–§13: check order, errnos, IV chaining, the multi-part hash table,
 //! AEAD modes, async jobs) live here; caller memory is reached only through the [`Plan`] each
 //! handler states.
 
