@@ -23,7 +23,8 @@ const TAIL_LINES: usize = 40;
 pub enum Accelerator {
     /// Hardware virtualisation (`-accel kvm -cpu host`).
     Kvm,
-    /// Software emulation (`-accel tcg,thread=single -cpu max`); ≈2.5 s per boot.
+    /// Software emulation (`-accel tcg,thread=single -cpu max`, `thread=multi` with more than
+    /// one vCPU); ≈2.5 s per boot.
     Tcg,
 }
 
@@ -50,9 +51,12 @@ impl Accelerator {
         }
     }
 
-    fn qemu_args(self) -> &'static [&'static str] {
+    fn qemu_args(self, cpus: u32) -> &'static [&'static str] {
         match self {
             Accelerator::Kvm => &["-accel", "kvm", "-cpu", "host"],
+            // A single TCG thread runs every vCPU in turn: with more than one, only MTTCG
+            // lets them run at the same time, which is what asking for several is about.
+            Accelerator::Tcg if cpus > 1 => &["-accel", "tcg,thread=multi", "-cpu", "max"],
             Accelerator::Tcg => &["-accel", "tcg,thread=single", "-cpu", "max"],
         }
     }
@@ -93,6 +97,7 @@ pub struct GuestRun<'a> {
     qemu: Option<PathBuf>,
     env: Vec<(String, String)>,
     accel: Option<Accelerator>,
+    cpus: u32,
 }
 
 /// What a finished guest run produced.
@@ -128,7 +133,7 @@ impl GuestOutcome {
 
 impl<'a> GuestRun<'a> {
     /// A run of `image` with defaults: empty command, the current directory, a 120 s timeout,
-    /// AF_ALG present, no virtio-crypto device.
+    /// AF_ALG present, no virtio-crypto device, one vCPU.
     pub fn new(image: &'a GuestImage) -> Self {
         GuestRun {
             image,
@@ -140,6 +145,7 @@ impl<'a> GuestRun<'a> {
             qemu: None,
             env: Vec::new(),
             accel: None,
+            cpus: 1,
         }
     }
 
@@ -194,6 +200,13 @@ impl<'a> GuestRun<'a> {
         self
     }
 
+    /// Gives the guest `cpus` vCPUs (qemu `-smp`; default 1). Under TCG more than one vCPU
+    /// switches to multi-threaded TCG (`thread=multi`) so that they really run in parallel.
+    pub fn cpus(mut self, cpus: u32) -> Self {
+        self.cpus = cpus;
+        self
+    }
+
     fn qemu_binary(&self) -> Result<PathBuf> {
         let wanted = self
             .qemu
@@ -222,6 +235,11 @@ impl<'a> GuestRun<'a> {
     /// Boots the guest, runs the command and waits for it (at most the timeout).
     pub fn run(&self) -> Result<GuestOutcome> {
         let qemu = self.qemu_binary()?;
+        if self.cpus == 0 {
+            return Err(HarnessError::Config(
+                "a guest needs at least one vCPU".to_owned(),
+            ));
+        }
         for (what, path) in [
             ("kernel", self.image.kernel()),
             ("initramfs", self.image.initramfs()),
@@ -326,9 +344,9 @@ impl<'a> GuestRun<'a> {
             "-m",
             "512M",
             "-smp",
-            "1",
         ])
-        .args(accel.qemu_args())
+        .arg(self.cpus.to_string())
+        .args(accel.qemu_args(self.cpus))
         .arg("-kernel")
         .arg(self.image.kernel())
         .arg("-initrd")
@@ -565,6 +583,13 @@ mod tests {
         assert!(!kvm_usable(true, plain, false));
         assert!(!kvm_usable(true, vmx, true));
         assert!(kvm_usable(true, "flags : svm\n", false));
+    }
+
+    #[test]
+    fn several_tcg_cpus_use_one_thread_each() {
+        assert_eq!(Accelerator::Tcg.qemu_args(1)[1], "tcg,thread=single");
+        assert_eq!(Accelerator::Tcg.qemu_args(4)[1], "tcg,thread=multi");
+        assert_eq!(Accelerator::Kvm.qemu_args(4)[1], "kvm");
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! `vmtest [--timeout SECS] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...`
+//! `vmtest [--timeout SECS] [--cpus N] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...`
+//!
+//! `--cpus N` gives the guest N vCPUs (default 1; under TCG, more than one runs them on
+//! separate host threads).
 //!
 //! Prepares the guest image (cached), runs COMMAND (its words joined with spaces, as a shell
 //! command line) in a fresh guest, prints the command's output and the console log path, and
@@ -12,13 +15,14 @@ use std::time::Duration;
 
 use guest_harness::{GuestImage, GuestRun, HarnessError};
 
-const USAGE: &str =
-    "usage: vmtest [--timeout SECS] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...";
+const USAGE: &str = "usage: vmtest [--timeout SECS] [--cpus N] [--no-af-alg] [--virtio-crypto] \
+                     [--cwd DIR] -- COMMAND...";
 
 /// Parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 struct Args {
     timeout: Option<Duration>,
+    cpus: Option<u32>,
     af_alg: bool,
     virtio_crypto: bool,
     cwd: Option<PathBuf>,
@@ -28,6 +32,7 @@ struct Args {
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         timeout: None,
+        cpus: None,
         af_alg: true,
         virtio_crypto: false,
         cwd: None,
@@ -47,6 +52,15 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                         format!("--timeout: not a positive number of seconds: {v}")
                     })?;
                 parsed.timeout = Some(Duration::from_secs(secs));
+            }
+            "--cpus" => {
+                let v = it.next().ok_or("--cpus needs a value")?;
+                let n: u32 = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--cpus: not a positive number: {v}"))?;
+                parsed.cpus = Some(n);
             }
             "--cwd" => parsed.cwd = Some(PathBuf::from(it.next().ok_or("--cwd needs a value")?)),
             "--no-af-alg" => parsed.af_alg = false,
@@ -91,6 +105,9 @@ fn main() -> ExitCode {
     let mut run = GuestRun::new(&image).command(args.command);
     if let Some(t) = args.timeout {
         run = run.timeout(t);
+    }
+    if let Some(n) = args.cpus {
+        run = run.cpus(n);
     }
     if let Some(dir) = args.cwd {
         run = run.cwd(dir);
@@ -137,6 +154,8 @@ mod tests {
         let a = parse_args(&v(&[
             "--timeout",
             "30",
+            "--cpus",
+            "4",
             "--no-af-alg",
             "--virtio-crypto",
             "--cwd",
@@ -150,6 +169,7 @@ mod tests {
             a,
             Args {
                 timeout: Some(Duration::from_secs(30)),
+                cpus: Some(4),
                 af_alg: false,
                 virtio_crypto: true,
                 cwd: Some(PathBuf::from("/w")),
@@ -164,6 +184,9 @@ mod tests {
         assert!(parse_args(&v(&["--"])).is_err());
         assert!(parse_args(&v(&["--timeout", "x", "--", "ls"])).is_err());
         assert!(parse_args(&v(&["--timeout"])).is_err());
+        assert!(parse_args(&v(&["--cpus", "0", "--", "ls"])).is_err());
+        assert!(parse_args(&v(&["--cpus", "-", "--", "ls"])).is_err());
+        assert_eq!(parse_args(&v(&["--", "ls"])).unwrap().cpus, None);
         assert!(parse_args(&v(&["--", "--timeout", "3"])).unwrap().command == "--timeout 3");
     }
 }
