@@ -85,6 +85,36 @@ pub fn advance(
     len: usize,
     encrypt: bool,
 ) {
+    let Some(block) = final_block(rule, iv.len(), len) else {
+        return advance_from_blocks(rule, iv, len, &[], &[], encrypt);
+    };
+    if let (Some(i), Some(o)) = (input.get(block.clone()), output.get(block)) {
+        advance_from_blocks(rule, iv, len, i, o, encrypt);
+    }
+}
+
+/// Where in a request of `len` bytes (padded for the padded modes) lies the one block the
+/// next IV is taken from, for an IV of `iv_len` bytes; `None` if the rule needs no data.
+pub fn final_block(rule: IvRule, iv_len: usize, len: usize) -> Option<std::ops::Range<usize>> {
+    let bs = iv_len;
+    let end = match rule {
+        IvRule::LastCiphertext | IvRule::LastFullCiphertext => len - len % bs.max(1),
+        IvRule::Keystream => len.div_ceil(bs.max(1)) * bs,
+        IvRule::None | IvRule::Tweak | IvRule::Counter => return None,
+    };
+    (bs > 0 && end >= bs).then(|| end - bs..end)
+}
+
+/// [`advance`] from the request's [`final_block`] of input and of output alone, for callers
+/// whose output replaced the input in place.
+pub fn advance_from_blocks(
+    rule: IvRule,
+    iv: &mut [u8],
+    len: usize,
+    input_block: &[u8],
+    output_block: &[u8],
+    encrypt: bool,
+) {
     let bs = iv.len();
     if bs == 0 || len == 0 {
         return;
@@ -92,13 +122,9 @@ pub fn advance(
     match rule {
         IvRule::None | IvRule::Tweak => {}
         IvRule::LastCiphertext | IvRule::LastFullCiphertext => {
-            let full = len - len % bs;
-            if full == 0 {
-                return;
-            }
-            let ciphertext = if encrypt { output } else { input };
-            if let Some(block) = ciphertext.get(full - bs..full) {
-                iv.copy_from_slice(block);
+            let ciphertext = if encrypt { output_block } else { input_block };
+            if ciphertext.len() == bs {
+                iv.copy_from_slice(ciphertext);
             }
         }
         IvRule::Counter => {
@@ -106,9 +132,8 @@ pub fn advance(
             counter_add(iv, u128::try_from(blocks).unwrap_or(u128::MAX));
         }
         IvRule::Keystream => {
-            let end = len.div_ceil(bs) * bs;
-            if let (Some(i), Some(o)) = (input.get(end - bs..end), output.get(end - bs..end)) {
-                for ((v, a), b) in iv.iter_mut().zip(i).zip(o) {
+            if input_block.len() == bs && output_block.len() == bs {
+                for ((v, a), b) in iv.iter_mut().zip(input_block).zip(output_block) {
                     *v = a ^ b;
                 }
             }

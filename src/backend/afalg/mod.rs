@@ -30,9 +30,8 @@
 //! context keyed with the same key (logged at debug level), so results never depend on the
 //! size.
 //!
-//! Hash contexts cannot report errors through [`HashContext`]; a failed `update` poisons the
-//! context until its next `reset` or `finish`, and `finish` of a poisoned context writes
-//! zeros (and logs an error), so a caller comparing MACs fails closed.
+//! A failed hash `update` poisons the context until its next `reset` or `finish`, and
+//! `finish` of a poisoned context fails, so no digest of lost input ever reaches a caller.
 
 use std::sync::Arc;
 
@@ -52,6 +51,9 @@ use sock::{Op, OpSocket, Transform};
 
 /// Cipher data per kernel request (a multiple of every block size).
 pub const CHUNK: usize = 64 * 1024;
+
+/// The largest IV (and so block) of any cipher bound here.
+const MAX_IV_BYTES: usize = 16;
 
 /// The largest XTS or AEAD call sent to the kernel as one request.
 pub const ONE_SHOT_MAX: usize = 128 * 1024;
@@ -277,19 +279,45 @@ impl AfAlgCipher {
     /// One kernel request over `piece` (in place), advancing `iv`.
     fn request(&mut self, op: Op, iv: &mut [u8], piece: &mut [u8]) -> Result<(), Errno> {
         let len = piece.len();
-        // A partial final block of a stream mode goes padded to a whole block.
-        let padded = (self.rule.pads_tail() && !len.is_multiple_of(16)).then(|| {
-            let mut v = Zeroizing::new(piece.to_vec());
-            v.resize(len.div_ceil(16) * 16, 0);
-            v
-        });
-        let input: &[u8] = padded.as_deref().map_or(&*piece, |v| v.as_slice());
+        let encrypt = op == Op::Encrypt;
+        if self.rule.pads_tail() && !len.is_multiple_of(16) {
+            return self.request_padded(op, iv, piece);
+        }
+        // The kernel copies the input at send time, so the result can land in the same
+        // buffer; only the input block the next IV may come from is kept aside.
+        let block = iv::final_block(self.rule, iv.len(), len);
+        let mut input_block = [0u8; MAX_IV_BYTES];
+        let kept = block.clone().map_or(0, |range| range.len()).min(MAX_IV_BYTES);
+        if let Some(range) = &block {
+            input_block[..kept].copy_from_slice(&piece[range.start..range.start + kept]);
+        }
+        let send_iv = (!iv.is_empty()).then_some(&*iv);
+        let socket = self.bound.op()?;
+        socket.send(&[piece], Some(op), send_iv, None, false)?;
+        socket.recv_exact(piece)?;
+        let output_block = block.map_or(&[][..], |range| &piece[range]);
+        iv::advance_from_blocks(
+            self.rule,
+            iv,
+            len,
+            &input_block[..kept],
+            output_block,
+            encrypt,
+        );
+        Ok(())
+    }
+
+    /// A partial final block of a stream mode goes padded to a whole block.
+    fn request_padded(&mut self, op: Op, iv: &mut [u8], piece: &mut [u8]) -> Result<(), Errno> {
+        let len = piece.len();
+        let mut input = Zeroizing::new(piece.to_vec());
+        input.resize(len.div_ceil(16) * 16, 0);
         let mut output = Zeroizing::new(vec![0u8; input.len()]);
         let send_iv = (!iv.is_empty()).then_some(&*iv);
         let socket = self.bound.op()?;
-        socket.send(&[input], Some(op), send_iv, None, false)?;
+        socket.send(&[&input], Some(op), send_iv, None, false)?;
         socket.recv_exact(&mut output)?;
-        iv::advance(self.rule, iv, input, &output, len, op == Op::Encrypt);
+        iv::advance(self.rule, iv, &input, &output, len, op == Op::Encrypt);
         piece.copy_from_slice(&output[..len]);
         Ok(())
     }
