@@ -6,8 +6,7 @@ use cryptodev_abi::{AuthCryptParams, Direction, Reply};
 use nix::errno::Errno;
 use zeroize::Zeroizing;
 
-use super::region;
-use crate::backend::BackendError;
+use super::{backend_errno, region};
 use crate::memory::{Completion, Inputs, Output, Plan, Region};
 use crate::session::{self, OpenFile, Session};
 use crate::stats::Stats;
@@ -285,20 +284,11 @@ fn aead(
     state
         .ctx
         .set_tag_len(shape.tag_len as usize)
-        .map_err(|_| Errno::EINVAL)?;
+        .map_err(backend_errno("AEAD tag length"))?;
     if !iv.is_empty() {
         state.iv.copy_from_slice(iv);
     }
-    let failed = |e: BackendError| match e {
-        BackendError::BadTag => Errno::EBADMSG,
-        // CCM: a message longer than its length field (L bytes) can count, as the kernel's
-        // ccm answers.
-        BackendError::TooLong { .. } => Errno::EOVERFLOW,
-        other => {
-            tracing::debug!("AEAD operation failed: {other}");
-            Errno::EINVAL
-        }
-    };
+    let failed = backend_errno("AEAD operation");
     let mut outputs = Vec::new();
     match shape.direction {
         Direction::Encrypt => {
@@ -331,10 +321,12 @@ fn mac(session: &mut Session, parts: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>, Err
     let hash = session.hash.as_mut().ok_or(Errno::EINVAL)?;
     hash.ctx.reset();
     for part in parts {
-        hash.ctx.update(part).map_err(|_| Errno::EINVAL)?;
+        hash.ctx.update(part).map_err(backend_errno("HMAC"))?;
     }
     let mut digest = Zeroizing::new(vec![0u8; hash.alg.digest_size() as usize]);
-    hash.ctx.finish(&mut digest).map_err(|_| Errno::EINVAL)?;
+    hash.ctx
+        .finish(&mut digest)
+        .map_err(backend_errno("HMAC"))?;
     Ok(digest)
 }
 
@@ -352,10 +344,7 @@ fn cipher_run(
         Direction::Encrypt => cipher.ctx.encrypt(&mut cipher.iv, data),
         Direction::Decrypt => cipher.ctx.decrypt(&mut cipher.iv, data),
     };
-    ran.map_err(|e| {
-        tracing::debug!("cipher operation failed: {e}");
-        Errno::EINVAL
-    })
+    ran.map_err(backend_errno("cipher operation"))
 }
 
 fn tls(session: &mut Session, shape: &Shape, iv: &[u8], aad: &[u8], src: &[u8]) -> ModeResult {

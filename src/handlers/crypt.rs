@@ -7,7 +7,7 @@ use cryptodev_abi::{CryptParams, Direction, Reply};
 use nix::errno::Errno;
 use zeroize::Zeroizing;
 
-use super::{region, FileOps};
+use super::{backend_errno, region, FileOps};
 use crate::jobs::{CryptOutput, FinishedJob};
 use crate::memory::{Completion, Inputs, Output, Plan, Region};
 use crate::session::{self, OpenFile, Session};
@@ -21,11 +21,6 @@ fn finalizes(flags: CopFlags, len: u32) -> bool {
 /// Whether an operation with these flags starts the hash afresh: flags exactly 0, or RESET.
 fn resets(flags: CopFlags) -> bool {
     flags.0 == CopFlags::NONE || flags.has(CopFlags::RESET)
-}
-
-fn hash_failed(e: crate::backend::BackendError) -> Errno {
-    tracing::debug!("hash operation failed: {e}");
-    Errno::EINVAL
 }
 
 /// The checks that need no caller memory, in the kernel's order after the session lookup.
@@ -125,30 +120,35 @@ fn run(
             // The hash always covers the plaintext: before encrypting, after decrypting.
             if direction == Direction::Encrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx.update(data).map_err(hash_failed)?;
+                    hash.ctx
+                        .update(data)
+                        .map_err(backend_errno("hash operation"))?;
                 }
             }
             let ran = match direction {
                 Direction::Encrypt => cipher.ctx.encrypt(&mut cipher.iv, data),
                 Direction::Decrypt => cipher.ctx.decrypt(&mut cipher.iv, data),
             };
-            ran.map_err(|e| {
-                tracing::debug!("cipher operation failed: {e}");
-                Errno::EINVAL
-            })?;
+            ran.map_err(backend_errno("cipher operation"))?;
             if direction == Direction::Decrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx.update(data).map_err(hash_failed)?;
+                    hash.ctx
+                        .update(data)
+                        .map_err(backend_errno("hash operation"))?;
                 }
             }
         }
     } else if let Some(hash) = &mut session.hash {
-        hash.ctx.update(data).map_err(hash_failed)?;
+        hash.ctx
+            .update(data)
+            .map_err(backend_errno("hash operation"))?;
     }
     if let Some(hash) = &mut session.hash {
         if finalizes(params.flags, params.len) {
             let mut digest = Zeroizing::new(vec![0u8; hash.alg.digest_size() as usize]);
-            hash.ctx.finish(&mut digest).map_err(hash_failed)?;
+            hash.ctx
+                .finish(&mut digest)
+                .map_err(backend_errno("hash operation"))?;
             output.mac = Some(digest);
         }
     }

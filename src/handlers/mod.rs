@@ -8,7 +8,7 @@ use std::sync::Arc;
 use cryptodev_abi::{Algorithm, Reply, Request};
 use nix::errno::Errno;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendError};
 use crate::jobs::JobRunner;
 use crate::memory::{Completion, Inputs, Plan, PlannedOperation, Region};
 use crate::session::OpenFile;
@@ -83,6 +83,24 @@ impl PlannedOperation for FileOps<'_> {
         // A session whose id never reached the caller is destroyed, as the kernel does.
         if let Reply::Session(params) = reply {
             self.file.remove(params.ses);
+        }
+    }
+}
+
+/// The errno a backend failure gives the caller: every handler maps backend errors here, so
+/// one table decides them. `what` names the operation in the debug log.
+fn backend_errno(what: &'static str) -> impl Fn(BackendError) -> Errno {
+    move |e| {
+        tracing::debug!("{what} failed: {e}");
+        match e {
+            BackendError::BadTag => Errno::EBADMSG,
+            // CCM: a message longer than its length field (L bytes) can count, as the
+            // kernel's ccm answers.
+            BackendError::TooLong { .. } => Errno::EOVERFLOW,
+            BackendError::Unsupported(_)
+            | BackendError::BadKey(_)
+            | BackendError::BadLength { .. }
+            | BackendError::Failed(_) => Errno::EINVAL,
         }
     }
 }

@@ -8,7 +8,7 @@ use cryptodev_abi::{AlgKind, Algorithm, Reply, SessionParams};
 use nix::errno::Errno;
 use zeroize::Zeroizing;
 
-use super::{done, field_algorithm, region, FileOps};
+use super::{backend_errno, done, field_algorithm, region, FileOps};
 use crate::backend::DriverInfo;
 use crate::memory::{Completion, Inputs, Plan};
 use crate::session::{self, AeadState, CipherState, HashState, Session};
@@ -90,10 +90,7 @@ impl FileOps<'_> {
             if !self.backend.supports(alg) {
                 return Err(Errno::EINVAL);
             }
-            let refused = |e| {
-                tracing::debug!("cipher session refused: {e}");
-                Errno::EINVAL
-            };
+            let refused = backend_errno("cipher session");
             match alg.kind() {
                 AlgKind::Cipher { keys, .. } => {
                     if !keys.accepts(params.keylen) {
@@ -133,10 +130,10 @@ impl FileOps<'_> {
             } else {
                 &[]
             };
-            let ctx = self.backend.hash(alg, key).map_err(|e| {
-                tracing::debug!("hash session refused: {e}");
-                Errno::EINVAL
-            })?;
+            let ctx = self
+                .backend
+                .hash(alg, key)
+                .map_err(backend_errno("hash session"))?;
             session.hash = Some(HashState { alg, ctx });
         }
         for alg in [
