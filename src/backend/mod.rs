@@ -26,6 +26,13 @@ pub enum BackendError {
     /// The data length does not fit the mode (e.g. XTS below one block).
     #[error("invalid length {len} for {alg:?}")]
     BadLength { alg: Algorithm, len: usize },
+    /// The IV is not the size the algorithm takes.
+    #[error("{alg:?} takes a {expected}-byte IV, got {len} bytes")]
+    BadIv {
+        alg: Algorithm,
+        expected: usize,
+        len: usize,
+    },
     /// The message is longer than the mode can count (CCM's L-byte length field; EOVERFLOW).
     #[error("message of {len} bytes too long for {alg:?}")]
     TooLong { alg: Algorithm, len: usize },

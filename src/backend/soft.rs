@@ -194,12 +194,10 @@ fn key_schedule<C: KeyInit>(alg: Algorithm, key: &[u8]) -> Result<C, BackendErro
 
 /// The caller's IV as one block, or an error naming the expected size.
 fn iv_block<N: ArraySize>(alg: Algorithm, iv: &[u8]) -> Result<Array<u8, N>, BackendError> {
-    Array::try_from(iv).map_err(|_| {
-        BackendError::Failed(format!(
-            "{alg:?} needs a {}-byte IV, got {} bytes",
-            N::USIZE,
-            iv.len()
-        ))
+    Array::try_from(iv).map_err(|_| BackendError::BadIv {
+        alg,
+        expected: N::USIZE,
+        len: iv.len(),
     })
 }
 
@@ -1022,7 +1020,11 @@ mod tests {
             let mut short_iv = [0u8; 8];
             assert!(matches!(
                 ctx.encrypt(&mut short_iv, &mut [0u8; 16]),
-                Err(BackendError::Failed(_))
+                Err(BackendError::BadIv {
+                    expected: 16,
+                    len: 8,
+                    ..
+                })
             ));
             // Empty data: nothing to do, IV unchanged.
             let mut iv = [3u8; 16];

@@ -201,10 +201,11 @@ fn ccm(
 fn ccm_nonce(iv: &[u8], data_len: usize) -> Result<&[u8], BackendError> {
     let alg = Algorithm::AesCcm;
     if iv.len() != CCM_IV_LEN {
-        return Err(BackendError::Failed(format!(
-            "ccm(aes) needs a {CCM_IV_LEN}-byte IV, got {} bytes",
-            iv.len()
-        )));
+        return Err(BackendError::BadIv {
+            alg,
+            expected: CCM_IV_LEN,
+            len: iv.len(),
+        });
     }
     let l_minus_1 = usize::from(iv[0]);
     if !(1..=7).contains(&l_minus_1) {
@@ -468,7 +469,7 @@ mod tests {
         for len in [0usize, 12, 15, 17] {
             assert!(matches!(
                 ccm.encrypt(&vec![1; len], &[], &mut []),
-                Err(BackendError::Failed(_))
+                Err(BackendError::BadIv { expected: 16, .. })
             ));
         }
         // iv[0] = L - 1 must be 1..=7 (the kernel's crypto_ccm_check_iv): EINVAL otherwise.

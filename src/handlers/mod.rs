@@ -100,6 +100,7 @@ fn backend_errno(what: &'static str) -> impl Fn(BackendError) -> Errno {
             BackendError::Unsupported(_)
             | BackendError::BadKey(_)
             | BackendError::BadLength { .. }
+            | BackendError::BadIv { .. }
             | BackendError::Failed(_) => Errno::EINVAL,
         }
     }

@@ -236,10 +236,11 @@ impl AfAlgCipher {
             });
         }
         if iv_size > 0 && iv.len() != iv_size {
-            return Err(BackendError::Failed(format!(
-                "{alg:?} needs a {iv_size}-byte IV, got {} bytes",
-                iv.len()
-            )));
+            return Err(BackendError::BadIv {
+                alg,
+                expected: iv_size,
+                len: iv.len(),
+            });
         }
         if self.rule == IvRule::Tweak && data.len() < 16 {
             return Err(BackendError::BadLength {
@@ -287,7 +288,10 @@ impl AfAlgCipher {
         // buffer; only the input block the next IV may come from is kept aside.
         let block = iv::final_block(self.rule, iv.len(), len);
         let mut input_block = [0u8; MAX_IV_BYTES];
-        let kept = block.clone().map_or(0, |range| range.len()).min(MAX_IV_BYTES);
+        let kept = block
+            .clone()
+            .map_or(0, |range| range.len())
+            .min(MAX_IV_BYTES);
         if let Some(range) = &block {
             input_block[..kept].copy_from_slice(&piece[range.start..range.start + kept]);
         }
@@ -498,11 +502,11 @@ impl AfAlgAead {
         if iv.len() == want {
             Ok(())
         } else {
-            Err(BackendError::Failed(format!(
-                "{} needs a {want}-byte IV, got {} bytes",
-                self.bound.info.name,
-                iv.len()
-            )))
+            Err(BackendError::BadIv {
+                alg: self.alg,
+                expected: want,
+                len: iv.len(),
+            })
         }
     }
 
