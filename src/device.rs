@@ -125,7 +125,7 @@ impl Device for CryptoDevice {
             runner: &self.runner,
             stats: &self.stats,
         };
-        memory::serve(call, caller, ioctl, &ops, &file.pending)
+        memory::serve_round(call, caller, ioctl, &ops, &file.pending)
     }
 
     fn poll(&self, fh: u64, kh: u64, _events: u32, notify: bool) -> Result<u32, Errno> {

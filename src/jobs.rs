@@ -3,7 +3,7 @@
 //! poll() reports a finished job as readable and a free slot as writable.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{unbounded, Sender};
@@ -183,9 +183,6 @@ impl Drop for Executor {
         }
     }
 }
-
-/// Shared handle to a file's queue, for jobs to report into.
-pub type QueueRef = Arc<JobQueue>;
 
 #[cfg(test)]
 mod tests {

@@ -1,14 +1,15 @@
 //! cryptodev-cuse: the cryptodev `/dev/crypto` ABI served from user space through CUSE.
 //!
-//! Layers, each knowing only the ones below it:
-//! - `cryptodev_abi` (crate `abi/`): request codes, struct layouts, constants;
-//! - [`cuse`]: the FUSE/CUSE wire format, `/dev/cuse`, the request loop;
-//! - [`memory`]: caller memory, through RETRY rounds or `process_vm_readv`/`writev`;
-//! - [`handlers`]: the cryptodev semantics of each ioctl;
+//! Layers, in the order a request passes through them (docs/ARCHITECTURE.md):
+//! - [`cuse`]: the FUSE/CUSE wire format, `/dev/cuse`, the worker threads;
+//! - [`memory`]: caller memory, through `process_vm_readv`/`writev` or RETRY rounds;
+//! - [`handlers`]: the cryptodev semantics of each ioctl (docs/ABI.md), with [`asym`] for the
+//!   arithmetic of CIOCKEY and [`jobs`] for asynchronous operations;
 //! - [`session`]: the per-open-file session table;
 //! - [`backend`]: the crypto providers behind one trait.
 //!
-//! [`device`] ties them together as the CUSE device.
+//! The request codes, struct layouts and constants come from `cryptodev_abi` (crate `abi/`).
+//! [`device`] ties the layers together as the CUSE device; [`stats`] counts what it served.
 #![forbid(unsafe_code)]
 
 pub mod asym;

@@ -265,7 +265,7 @@ impl PendingRetries {
 
 /// Serves one round of `call` for `operation`: directly if the connection runs restricted
 /// ioctls, else in RETRY rounds.
-pub fn serve(
+pub fn serve_round(
     call: &IoctlCall<'_>,
     caller: &Caller,
     ioctl: Ioctl,

@@ -25,6 +25,8 @@ pub enum ServeError {
     Read(io::Error),
     #[error("replying on the CUSE channel failed: {0}")]
     Write(io::Error),
+    #[error("the kernel closed the CUSE connection before CUSE_INIT")]
+    ClosedBeforeInit,
     #[error("the kernel's first request is malformed: {0}")]
     Malformed(String),
     #[error("cannot start a worker thread: {0}")]
@@ -127,7 +129,7 @@ pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<(), ServeEr
     let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
     let len = receive(channel, &mut buf)
         .map_err(ServeError::Read)?
-        .ok_or_else(|| ServeError::Read(io::ErrorKind::UnexpectedEof.into()))?;
+        .ok_or(ServeError::ClosedBeforeInit)?;
     let request = match Request::parse(&buf[..len]) {
         Ok(request) => request,
         Err(e) => return Err(ServeError::Malformed(e.to_string())),
