@@ -64,6 +64,11 @@ const SIZES: [u32; 6] = [16, 256, 1024, 8192, 65536, 1 << 20];
 /// The scaling rows: AES-128-CBC with this many client processes at once, at these sizes.
 const SCALE_PROCS: [u32; 3] = [1, 2, 4];
 const SCALE_SIZES: [u32; 2] = [16, 65536];
+/// Names, in the guest's environment, the minimal CUSE server whose round trip is measured.
+const MINIMAL_CUSE_ENV: &str = "DATAPATH_MINIMAL_CUSE";
+
+/// The sizes at which the direct memory mode's copies are measured on their own.
+const COPY_SIZES: [u32; 3] = [16, 65536, 1 << 20];
 /// The counter rows: AES-128-CBC at these sizes, this many operations counted.
 const COUNTER_RUNS: [(u32, u64); 2] = [(16, 1000), (65536, 200)];
 
@@ -89,6 +94,21 @@ impl Column {
         match self.kind {
             Kind::KernelModule => Some("/dev/crypto".to_owned()),
             Kind::Daemon(_) => Some(format!("/dev/crypto-{}", self.key)),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a daemon reaching callers' buffers with process_vm_readv/writev.
+    fn uses_direct_memory(&self) -> bool {
+        matches!(&self.kind, Kind::Daemon(args) if !args.contains("retry"))
+    }
+
+    /// The column whose work a daemon column repeats behind its round trip and copies: the
+    /// in-process crates for `soft`, raw AF_ALG for `afalg`.
+    fn work_done_like(&self) -> Option<&'static str> {
+        match &self.kind {
+            Kind::Daemon(args) if args.contains("--backend afalg") => Some("afalg"),
+            Kind::Daemon(args) if args.contains("--backend soft") => Some("rust"),
             _ => None,
         }
     }
@@ -178,6 +198,15 @@ fn host() {
         &["-lcrypto"],
     )
     .unwrap_or_else(|e| panic!("building datapath.c: {e}"));
+    // The least a CUSE server can do per request: the round-trip floor daemons are held to.
+    let minimal_cuse = build_c(
+        "tiny_cuse",
+        &[Path::new("compat-tests/harness-selftest/tiny_cuse.c")],
+        Abi::Lp64,
+        Linkage::Static,
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("building tiny_cuse.c: {e}"));
     let module = peer.as_ref().map(|source| {
         build_module(source, image.release())
             .unwrap_or_else(|e| panic!("building cryptodev.ko from {}: {e}", source.display()))
@@ -192,8 +221,10 @@ fn host() {
     }
     let me = std::env::current_exe().expect("the benchmark's own path");
     // Another build of the daemon (an earlier commit's, for a before/after table).
-    let daemon = std::env::var_os("CRYPTODEV_BENCH_DAEMON")
-        .map_or_else(|| env!("CARGO_BIN_EXE_cryptodev-cuse").into(), PathBuf::from);
+    let daemon = std::env::var_os("CRYPTODEV_BENCH_DAEMON").map_or_else(
+        || env!("CARGO_BIN_EXE_cryptodev-cuse").into(),
+        PathBuf::from,
+    );
     let mut command = format!(
         "{} --inner guest {} {} {millis}",
         me.display(),
@@ -205,6 +236,7 @@ fn host() {
     }
     let outcome = GuestRun::new(&image)
         .cpus(cpus)
+        .env(MINIMAL_CUSE_ENV, minimal_cuse.display().to_string())
         .command(command)
         .timeout(Duration::from_secs(3600))
         .run()
@@ -422,6 +454,10 @@ struct Results {
     per_op: BTreeMap<(String, String, u32), f64>,
     /// column → nanoseconds per round trip.
     rtt: BTreeMap<String, f64>,
+    /// Nanoseconds per round trip through a CUSE server that answers every ioctl at once.
+    minimal_rtt: Option<f64>,
+    /// size → nanoseconds of one process_vm_readv plus one process_vm_writev of that size.
+    copy: BTreeMap<u32, f64>,
     /// (column, processes, size) → aggregate bytes per second.
     scale: BTreeMap<(String, u32, u32), Cell>,
     /// (column, size, counter) → per operation.
@@ -457,6 +493,16 @@ impl Results {
                 Some("RTT") => {
                     if let (Some(ops), Some(ns)) = (num(2), num(3)) {
                         r.rtt.insert(w[1].to_owned(), ns / ops);
+                    }
+                }
+                Some("RTTMIN") => {
+                    if let (Some(ops), Some(ns)) = (num(1), num(2)) {
+                        r.minimal_rtt = Some(ns / ops);
+                    }
+                }
+                Some("COPY") => {
+                    if let (Some(sz), Some(ops), Some(ns)) = (size(1), num(2), num(3)) {
+                        r.copy.insert(sz, ns / ops);
                     }
                 }
                 Some("S") => {
@@ -561,6 +607,24 @@ fn ratio_text(cell: Option<&Cell>, base: Option<&Cell>) -> String {
     }
 }
 
+/// The throughput a direct-mode daemon column would reach at `size` if it spent nothing but
+/// its measured round trip, the measured copies and the time its work takes in the column it
+/// repeats.
+fn floor(col: &Column, r: &Results, workload: &str, size: u32) -> Option<Cell> {
+    if !col.uses_direct_memory() {
+        return None;
+    }
+    let work = match r
+        .cells
+        .get(&(col.work_done_like()?.to_owned(), workload.to_owned(), size))
+    {
+        Some(Cell::BytesPerSecond(b)) if *b > 0.0 => f64::from(size) / b * 1e9,
+        _ => return None,
+    };
+    let ns = r.rtt.get(&col.key)? + r.copy.get(&size)? + work;
+    Some(Cell::BytesPerSecond(f64::from(size) / (ns / 1e9)))
+}
+
 fn build_table(cols: &[Column], r: &Results) -> Table {
     let mut header = vec!["workload".to_owned(), "measure".to_owned()];
     header.extend(cols.iter().map(|c| c.title.clone()));
@@ -621,6 +685,61 @@ fn build_table(cols: &[Column], r: &Results) -> Table {
             })
             .collect(),
     ));
+    rows.push(row(
+        "round trip, minimal CUSE server".to_owned(),
+        "µs",
+        cols.iter()
+            .map(|c| match r.minimal_rtt {
+                Some(ns) if matches!(c.kind, Kind::Daemon(_)) => sig(ns / 1e3),
+                _ => "-".to_owned(),
+            })
+            .collect(),
+    ));
+    // What a daemon in the direct memory mode cannot avoid: its round trip, one
+    // process_vm_readv and one process_vm_writev of the data, and the work itself as the
+    // column it repeats does it. The floor rows show the throughput those alone allow.
+    for size in COPY_SIZES {
+        rows.push(row(
+            format!("process_vm copies {}", size_label(size)),
+            "µs (readv + writev)",
+            cols.iter()
+                .map(|c| match r.copy.get(&size) {
+                    Some(ns) if c.uses_direct_memory() => sig(ns / 1e3),
+                    _ => "-".to_owned(),
+                })
+                .collect(),
+        ));
+    }
+    for size in [65536, 1 << 20] {
+        let floors: Vec<Option<Cell>> = cols
+            .iter()
+            .map(|c| floor(c, r, "aes-128-cbc", size))
+            .collect();
+        rows.push(row(
+            format!("aes-128-cbc {} floor", size_label(size)),
+            "MB/s: round trip + copies + work",
+            floors
+                .iter()
+                .map(|f| {
+                    f.as_ref()
+                        .map_or_else(|| "-".to_owned(), |f| cell_text(Some(f)))
+                })
+                .collect(),
+        ));
+        if kmod {
+            let base = r
+                .cells
+                .get(&("kmod".to_owned(), "aes-128-cbc".to_owned(), size));
+            rows.push(row(
+                String::new(),
+                "floor vs cryptodev.ko",
+                floors
+                    .iter()
+                    .map(|f| ratio_text(f.as_ref(), base))
+                    .collect(),
+            ));
+        }
+    }
     for (size, _) in COUNTER_RUNS {
         for (counter, unit) in [
             ("syscalls", "daemon syscalls/op"),
@@ -704,7 +823,14 @@ fn render_markdown(header: &str, kmod: bool, t: &Table) -> String {
         "MB/s are 10^6 bytes of input per second. Daemon columns: `/dev/crypto-*` served by \
          `cryptodev-cuse` with the backend and `--memory-access` mode named; RETRY carries at \
          most 128 KiB per direction, hence `n/a (E2BIG)`. The round trip is an ioctl the \
-         device does not know. Counters are the daemon's, per AES-128-CBC operation: syscalls \
+         device does not know. `round trip, minimal CUSE server` is the same ioctl \
+         through a CUSE server that only answers (the harness's `tiny_cuse.c`): what the \
+         kernel's CUSE path costs by itself. `process_vm copies` is one `process_vm_readv` plus one \
+         `process_vm_writev` of that size between two processes, timed on their own: what the \
+         direct memory mode must add to a round trip. The floor rows add the column's round \
+         trip, those copies and the time the same work takes in-process (RustCrypto for \
+         `soft`, raw AF_ALG for `afalg`): the most that column could reach. Counters are the \
+         daemon's, per AES-128-CBC operation: syscalls \
          (`strace -f -c`), minor page faults (`/proc/PID/stat`) and voluntary plus involuntary \
          context switches of all its threads. The guest's `net.core.optmem_max` is raised to 1 MiB, \
          which AF_ALG needs for 1 MiB requests. The scaling rows run 1, 2 and 4 client processes \
@@ -904,6 +1030,35 @@ fn wait_for(path: &Path, what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The round trip through the minimal CUSE server named by [`MINIMAL_CUSE_ENV`], printed as
+/// `RTTMIN <calls> <nanoseconds>`.
+fn minimal_round_trip(client: &Path, millis: u64) -> Result<(), String> {
+    let server = std::env::var_os(MINIMAL_CUSE_ENV).ok_or("no minimal CUSE server given")?;
+    let mut child = Command::new(&server)
+        .arg("crypto-minimal")
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting the minimal CUSE server: {e}"))?;
+    let measured =
+        wait_for(Path::new("/dev/crypto-minimal"), "minimal CUSE server").and_then(|()| {
+            let mut cmd = Command::new(client);
+            cmd.arg("rtt")
+                .arg("/dev/crypto-minimal")
+                .arg(millis.to_string());
+            let out = run_capture(cmd.stdout(Stdio::piped()))?;
+            for line in out.lines() {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if let ["RESULT", "rtt", _, ops, ns, ..] = f[..] {
+                    println!("RTTMIN {ops} {ns}");
+                }
+            }
+            Ok(())
+        });
+    let _ = child.kill();
+    let _ = child.wait();
+    measured
+}
+
 /// The orchestrator: loads the module, starts the daemons, runs every measurement and prints
 /// one line per result for the host.
 fn guest(client: &Path, daemon: &Path, millis: u64, ko: Option<&Path>) -> Result<(), String> {
@@ -1052,6 +1207,26 @@ fn measure_all(
             }
             Err(e) => println!("CELLFAIL {} rtt - {e}", col.key),
         }
+    }
+
+    if let Err(e) = minimal_round_trip(client, millis) {
+        println!("CELLFAIL minimal-cuse rtt - {e}");
+    }
+
+    let mut cmd = Command::new(client);
+    cmd.arg("copy")
+        .arg(millis.to_string())
+        .args(COPY_SIZES.map(|size| size.to_string()));
+    match run_capture(cmd.stdout(Stdio::piped())) {
+        Ok(out) => {
+            for line in out.lines() {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if let ["RESULT", "copy", size, ops, ns, ..] = f[..] {
+                    println!("COPY {size} {ops} {ns}");
+                }
+            }
+        }
+        Err(e) => println!("CELLFAIL process_vm copy - {e}"),
     }
 
     for col in cols {

@@ -7,6 +7,7 @@
  *   datapath cell TARGET WORKLOAD MILLIS START SIZE...
  *   datapath rtt DEVICE MILLIS
  *   datapath count DEVICE WORKLOAD SIZE OPS
+ *   datapath copy MILLIS SIZE...
  *
  * TARGET is "openssl" (EVP in this process), "afalg" (the kernel's AF_ALG sockets, no device)
  * or a cryptodev device path. WORKLOAD is one of
@@ -31,6 +32,12 @@
  * one round trip through the device. Every call must fail; it prints
  *   RESULT rtt 0 <failed calls> <nanoseconds> <start> <end>
  *
+ * copy: what the daemon's direct memory mode adds to a round trip, measured without it: a
+ * child process holds a buffer, and this process reads SIZE bytes of it with one
+ * process_vm_readv and writes them back with one process_vm_writev, in a loop for MILLIS
+ * milliseconds, for each SIZE:
+ *   RESULT copy <size> <pairs> <nanoseconds> <start> <end>
+ *
  * count: opens a session and checks one operation, prints "READY", waits for a line on stdin,
  * runs exactly OPS operations, prints "DONE" and waits for another line before closing, so
  * that the caller can read the daemon's counters around exactly those operations.
@@ -48,6 +55,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -588,6 +596,60 @@ static int cmd_count(char **argv)
 	return 0;
 }
 
+static int cmd_copy(int argc, char **argv)
+{
+	uint64_t millis = strtoull(argv[2], NULL, 10);
+	int ready[2], hold[2], i;
+	char byte;
+	pid_t child;
+
+	if (pipe(ready) != 0 || pipe(hold) != 0)
+		fail("pipe");
+	child = fork();
+	if (child < 0)
+		fail("fork");
+	if (child == 0) {
+		/* input is the child's copy of the buffer, at the same address as the parent's */
+		memset(input, 0x5a, MAX_SIZE);
+		close(ready[0]);
+		close(hold[1]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		if (read(hold[0], &byte, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (read(ready[0], &byte, 1) != 1)
+		failx("the copy child did not start");
+	for (i = 3; i < argc; i++) {
+		size_t size = strtoul(argv[i], NULL, 10);
+		struct iovec local = { output, size }, remote = { input, size };
+		uint64_t begin, end, deadline, ops = 0;
+
+		if (size == 0 || size > MAX_SIZE)
+			failx("bad size");
+		begin = realtime_ns();
+		deadline = begin + millis * 1000000u;
+		do {
+			if (process_vm_readv(child, &local, 1, &remote, 1, 0) != (ssize_t)size)
+				fail("process_vm_readv");
+			if (process_vm_writev(child, &local, 1, &remote, 1, 0) != (ssize_t)size)
+				fail("process_vm_writev");
+			ops++;
+			end = realtime_ns();
+		} while (end < deadline);
+		printf("RESULT copy %zu %llu %llu %llu %llu\n", size, (unsigned long long)ops,
+		       (unsigned long long)(end - begin), (unsigned long long)begin,
+		       (unsigned long long)end);
+		fflush(stdout);
+	}
+	close(hold[1]);
+	waitpid(child, NULL, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	fill_inputs();
@@ -598,9 +660,12 @@ int main(int argc, char **argv)
 		return cmd_rtt(argv);
 	if (argc == 6 && strcmp(argv[1], "count") == 0)
 		return cmd_count(argv);
+	if (argc >= 4 && strcmp(argv[1], "copy") == 0)
+		return cmd_copy(argc, argv);
 	fprintf(stderr, "usage: %s cell TARGET WORKLOAD MILLIS START SIZE...\n"
 			"       %s rtt DEVICE MILLIS\n"
-			"       %s count DEVICE WORKLOAD SIZE OPS\n",
-		argv[0], argv[0], argv[0]);
+			"       %s count DEVICE WORKLOAD SIZE OPS\n"
+			"       %s copy MILLIS SIZE...\n",
+		argv[0], argv[0], argv[0], argv[0]);
 	return 2;
 }
