@@ -8,6 +8,7 @@
  *   datapath rtt DEVICE MILLIS
  *   datapath count DEVICE WORKLOAD SIZE OPS
  *   datapath copy MILLIS SIZE...
+ *   datapath pair DEVICE MILLIS
  *
  * TARGET is "openssl" (EVP in this process), "afalg" (the kernel's AF_ALG sockets, no device)
  * or a cryptodev device path. WORKLOAD is one of
@@ -37,6 +38,11 @@
  * process_vm_readv and writes them back with one process_vm_writev, in a loop for MILLIS
  * milliseconds, for each SIZE:
  *   RESULT copy <size> <pairs> <nanoseconds> <start> <end>
+ *
+ * pair: a 16-byte AES-128-CBC CIOCCRYPT and an unknown ioctl, alternating on one open file
+ * for MILLIS milliseconds, each call timed on its own, so that both see the same machine
+ * state and their ratio holds even when the emulated machine's speed drifts:
+ *   RESULT pair 16 <pairs> <nanoseconds in CIOCCRYPT> <nanoseconds in the unknown ioctl>
  *
  * count: opens a session and checks one operation, prints "READY", waits for a line on stdin,
  * runs exactly OPS operations, prints "DONE" and waits for another line before closing, so
@@ -556,6 +562,49 @@ static int cmd_rtt(char **argv)
 	return 0;
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmd_pair(char **argv)
+{
+	uint64_t millis = strtoull(argv[3], NULL, 10), deadline, t0, t1, t2;
+	uint64_t in_crypt = 0, in_rtt = 0, pairs = 0;
+	struct target t;
+	__u32 value = 0;
+	int err;
+
+	target_open(&t, argv[2], AES_CBC);
+	err = verify(&t, AES_CBC, 16);
+	if (err != 0) {
+		errno = err;
+		fail("pair");
+	}
+	deadline = monotonic_ns() + millis * 1000000u;
+	do {
+		t0 = monotonic_ns();
+		err = target_op(&t, AES_CBC, 16);
+		t1 = monotonic_ns();
+		if (err != 0) {
+			errno = err;
+			fail("pair CIOCCRYPT");
+		}
+		if (ioctl(t.dev.fd, UNKNOWN_IOCTL, &value) == 0)
+			failx("an unknown ioctl succeeded");
+		t2 = monotonic_ns();
+		in_crypt += t1 - t0;
+		in_rtt += t2 - t1;
+		pairs++;
+	} while (t2 < deadline);
+	printf("RESULT pair 16 %llu %llu %llu\n", (unsigned long long)pairs,
+	       (unsigned long long)in_crypt, (unsigned long long)in_rtt);
+	return 0;
+}
+
 static void wait_for_line(void)
 {
 	char line[16];
@@ -662,10 +711,13 @@ int main(int argc, char **argv)
 		return cmd_count(argv);
 	if (argc >= 4 && strcmp(argv[1], "copy") == 0)
 		return cmd_copy(argc, argv);
+	if (argc == 4 && strcmp(argv[1], "pair") == 0)
+		return cmd_pair(argv);
 	fprintf(stderr, "usage: %s cell TARGET WORKLOAD MILLIS START SIZE...\n"
 			"       %s rtt DEVICE MILLIS\n"
 			"       %s count DEVICE WORKLOAD SIZE OPS\n"
-			"       %s copy MILLIS SIZE...\n",
-		argv[0], argv[0], argv[0], argv[0]);
+			"       %s copy MILLIS SIZE...\n"
+			"       %s pair DEVICE MILLIS\n",
+		argv[0], argv[0], argv[0], argv[0], argv[0]);
 	return 2;
 }
