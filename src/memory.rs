@@ -184,11 +184,6 @@ pub trait PlannedOperation {
     /// Runs `request` on the bytes read for `plan`. The handler must check, under whatever
     /// lock it takes, that `plan` is still what it would plan now, and fail with EINVAL if not.
     fn execute(&self, request: &Request, plan: &Plan, inputs: &mut Inputs<'_>) -> Completion;
-
-    /// The caller never received `reply` (writing it back faulted): undo what it announced.
-    fn abandon(&self, reply: &Reply) {
-        let _ = reply;
-    }
 }
 
 /// How caller memory is reached, for the whole connection.

@@ -78,13 +78,6 @@ impl PlannedOperation for FileOps<'_> {
         };
         result.unwrap_or_else(Completion::failed)
     }
-
-    fn abandon(&self, reply: &Reply) {
-        // A session whose id never reached the caller is destroyed, as the kernel does.
-        if let Reply::Session(params) = reply {
-            self.file.remove(params.ses);
-        }
-    }
 }
 
 /// The errno a backend failure gives the caller: every handler maps backend errors here, so
