@@ -1227,35 +1227,23 @@ fn measure_all(
 
     for col in cols {
         let Some(dev) = col.device() else { continue };
-        let mut cmd = Command::new(client);
-        cmd.arg("rtt").arg(&dev).arg(millis.to_string());
-        match run_capture(cmd.stdout(Stdio::piped())) {
-            Ok(out) => {
-                for line in out.lines() {
-                    let f: Vec<&str> = line.split_whitespace().collect();
-                    if let ["RESULT", "rtt", _, ops, ns, ..] = f[..] {
-                        println!("RTT {} {ops} {ns}", col.key);
+        for (mode, tag) in [("rtt", "RTT"), ("pair", "PAIR")] {
+            let mut cmd = Command::new(client);
+            cmd.arg(mode).arg(&dev).arg(millis.to_string());
+            // "RESULT <mode> <size> <numbers...>" goes to the host as "<tag> <column> <numbers...>".
+            match run_capture(cmd.stdout(Stdio::piped())) {
+                Ok(out) => {
+                    for line in out.lines() {
+                        let f: Vec<&str> = line.split_whitespace().collect();
+                        if let ["RESULT", m, _, numbers @ ..] = &f[..] {
+                            if *m == mode {
+                                println!("{tag} {} {}", col.key, numbers.join(" "));
+                            }
+                        }
                     }
                 }
+                Err(e) => println!("CELLFAIL {} {mode} - {e}", col.key),
             }
-            Err(e) => println!("CELLFAIL {} rtt - {e}", col.key),
-        }
-    }
-
-    for col in cols {
-        let Some(dev) = col.device() else { continue };
-        let mut cmd = Command::new(client);
-        cmd.arg("pair").arg(&dev).arg(millis.to_string());
-        match run_capture(cmd.stdout(Stdio::piped())) {
-            Ok(out) => {
-                for line in out.lines() {
-                    let f: Vec<&str> = line.split_whitespace().collect();
-                    if let ["RESULT", "pair", _, pairs, crypt, rtt] = f[..] {
-                        println!("PAIR {} {pairs} {crypt} {rtt}", col.key);
-                    }
-                }
-            }
-            Err(e) => println!("CELLFAIL {} pair - {e}", col.key),
         }
     }
 

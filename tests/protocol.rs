@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
 use cryptodev_abi::{Ioctl, Layout};
@@ -57,21 +58,26 @@ fn cuse_init_reply_is_byte_exact() {
 
 /// The direct mode's handshake declines the kernel's offer of unrestricted ioctls, so that
 /// the kernel carries each argument struct itself.
-#[test]
-fn cuse_init_can_choose_restricted_ioctls() {
+/// A connection whose kernel side has sent CUSE_INIT with this protocol minor and flags.
+fn kernel_offering(minor: u32, flags: u32) -> (OwnedFd, Channel) {
     let (kernel, daemon) = socket_pair();
-    let channel = Channel::from_fd(daemon);
     let init = CuseInitIn {
         major: 7,
-        minor: 38,
+        minor,
         unused: 0,
-        flags: CUSE_UNRESTRICTED_IOCTL,
+        flags,
     };
     nix::unistd::write(
         &kernel,
         &request_bytes(CUSE_INIT, 1, 0, &[bytemuck::bytes_of(&init)]),
     )
     .unwrap();
+    (kernel, Channel::from_fd(daemon))
+}
+
+#[test]
+fn cuse_init_can_choose_restricted_ioctls() {
+    let (kernel, channel) = kernel_offering(38, CUSE_UNRESTRICTED_IOCTL);
     let options = InitOptions {
         name: "crypto".into(),
         unrestricted: false,
@@ -88,19 +94,7 @@ fn cuse_init_can_choose_restricted_ioctls() {
 #[test]
 fn cuse_init_refuses_old_kernels_and_restricted_ioctls() {
     for (minor, flags) in [(15u32, CUSE_UNRESTRICTED_IOCTL), (37, 0)] {
-        let (kernel, daemon) = socket_pair();
-        let channel = Channel::from_fd(daemon);
-        let init = CuseInitIn {
-            major: 7,
-            minor,
-            unused: 0,
-            flags,
-        };
-        nix::unistd::write(
-            &kernel,
-            &request_bytes(CUSE_INIT, 1, 0, &[bytemuck::bytes_of(&init)]),
-        )
-        .unwrap();
+        let (kernel, channel) = kernel_offering(minor, flags);
         let options = InitOptions {
             name: "crypto".into(),
             unrestricted: true,

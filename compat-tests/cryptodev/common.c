@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static unsigned n_pass, n_fail;
+static unsigned n_pass, n_fail, n_recorded;
 static const char *prog = "test";
 
 void test_init(const char *program)
@@ -26,6 +26,17 @@ void pass(const char *name)
 {
 	n_pass++;
 	printf("PASS %s\n", name);
+}
+
+void recorded(const char *name)
+{
+	n_recorded++;
+	printf("RECORDED %s\n", name);
+}
+
+unsigned test_recorded(void)
+{
+	return n_recorded;
 }
 
 static void vfail(const char *name, const char *fmt, va_list ap)

@@ -3,8 +3,10 @@
  * CIOCCRYPT wrappers, PASS/FAIL accounting, errno checks, byte specs, a seeded PRNG.
  *
  * Output contract of every program: one line per check, "PASS <name>" or
- * "FAIL <name>: <detail>", informational lines start with "# ", and the last line is
- * exactly "<N> passed, <M> failed"; the exit status is 0 iff M == 0.
+ * "FAIL <name>: <detail>", or "RECORDED <name>" for a case whose output this build cannot
+ * judge and only records in its transcript (checked against another build's); informational
+ * lines start with "# ", and the last line is exactly "<N> passed, <M> failed" (RECORDED
+ * cases count in neither); the exit status is 0 iff M == 0.
  */
 #ifndef CRYPTODEV_COMPAT_COMMON_H
 #define CRYPTODEV_COMPAT_COMMON_H
@@ -27,6 +29,9 @@
 /* Call first: line-buffers stdout so fork()ed children never duplicate output. */
 void test_init(const char *program);
 void pass(const char *name);
+/* A case whose output is only recorded for a comparison made elsewhere: "RECORDED <name>". */
+void recorded(const char *name);
+unsigned test_recorded(void);
 void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* PASS if cond, else FAIL with the formatted detail. Returns cond. */

@@ -218,6 +218,23 @@ impl FakeKernel {
         self.ioctl_with_hook(memory, fh, pid, compat, cmd, arg, |_, _| {})
     }
 
+    /// An ioctl reply's `fuse_ioctl_out` and what follows it; an error reply as the caller
+    /// sees it (the kernel turns ENOSYS into ENOTTY).
+    fn ioctl_reply(reply: &[u8], unique: u64) -> Result<(FuseIoctlOut, Vec<u8>), IoctlOutcome> {
+        let (error, payload) = Self::split_reply(reply, unique);
+        if error != 0 {
+            assert!(payload.is_empty(), "error replies carry no payload");
+            let errno = -error;
+            return Err(IoctlOutcome::Failed(if errno == 38 {
+                ENOTTY
+            } else {
+                errno
+            }));
+        }
+        let out: FuseIoctlOut = bytemuck::pod_read_unaligned(&payload[..16]);
+        Ok((out, payload[16..].to_vec()))
+    }
+
     /// One `ioctl()` on a connection that runs restricted ioctls, as `fuse_do_ioctl` does
     /// then: `arg` is the argument struct in this process's memory; `_IOC_SIZE(cmd)` bytes
     /// of it travel in the request if `_IOC_WRITE`, and the reply's output is copied back if
@@ -256,14 +273,11 @@ impl FakeKernel {
             &[bytemuck::bytes_of(&ioctl_in), input],
         ));
         self.last_rounds = 1;
-        let (error, payload) = Self::split_reply(&reply, unique);
-        if error != 0 {
-            assert!(payload.is_empty(), "error replies carry no payload");
-            let errno = -error;
-            return IoctlOutcome::Failed(if errno == 38 { ENOTTY } else { errno });
-        }
-        let out: FuseIoctlOut = bytemuck::pod_read_unaligned(&payload[..16]);
-        let rest = &payload[16..];
+        let (out, rest) = match Self::ioctl_reply(&reply, unique) {
+            Ok(reply) => reply,
+            Err(failed) => return failed,
+        };
+        let rest = &rest[..];
         if out.flags & FUSE_IOCTL_RETRY != 0 || rest.len() > ioctl_in.out_size as usize {
             return IoctlOutcome::Failed(EIO);
         }
@@ -325,14 +339,11 @@ impl FakeKernel {
                 &[bytemuck::bytes_of(&ioctl_in), &input],
             ));
             self.last_rounds = rounds;
-            let (error, payload) = Self::split_reply(&reply, unique);
-            if error != 0 {
-                assert!(payload.is_empty(), "error replies carry no payload");
-                let errno = -error;
-                return IoctlOutcome::Failed(if errno == 38 { ENOTTY } else { errno });
-            }
-            let out: FuseIoctlOut = bytemuck::pod_read_unaligned(&payload[..16]);
-            let rest = &payload[16..];
+            let (out, rest) = match Self::ioctl_reply(&reply, unique) {
+                Ok(reply) => reply,
+                Err(failed) => return failed,
+            };
+            let rest = &rest[..];
             if out.flags & FUSE_IOCTL_RETRY != 0 {
                 let count = (out.in_iovs + out.out_iovs) as usize;
                 if count > FUSE_IOCTL_MAX_IOV || rest.len() != count * 16 {
