@@ -413,12 +413,9 @@ fn serve_direct(
     if let (true, Some(reply)) = (plan.writes_arg, reply) {
         // The kernel copies it to the caller after this reply; a fault there reaches the
         // caller as EFAULT, unseen by us.
-        match reply.encode_into(call.layout, &mut arg_bytes) {
-            Ok(()) => output = arg_bytes.to_vec(),
-            Err(e) => {
-                tracing::error!("reply does not fit its struct: {e}");
-                result = Err(Errno::EIO);
-            }
+        match reply_struct(call, &arg_bytes, &reply) {
+            Ok(bytes) => output = bytes,
+            Err(errno) => result = Err(errno),
         }
     }
     finish(result, output)
@@ -436,6 +433,17 @@ fn unreachable_caller(errno: Errno) -> IoctlReply {
         );
     }
     IoctlReply::Error(Errno::EPERM)
+}
+
+/// The argument struct as the caller gets it back: its own bytes with the reply's fields
+/// (padding and unused fields keep what the caller wrote).
+fn reply_struct(call: &IoctlCall<'_>, arg_bytes: &[u8], reply: &Reply) -> Result<Vec<u8>, Errno> {
+    let mut bytes = arg_bytes.to_vec();
+    reply.encode_into(call.layout, &mut bytes).map_err(|e| {
+        tracing::error!("reply does not fit its struct: {e}");
+        Errno::EIO
+    })?;
+    Ok(bytes)
 }
 
 fn finish(result: Result<i32, Errno>, output: Vec<u8>) -> IoctlReply {
@@ -595,13 +603,9 @@ fn serve_retry(
         return IoctlReply::Error(Errno::EIO);
     };
     if let (true, Some(reply)) = (plan.writes_arg, reply) {
-        let mut struct_bytes = arg_bytes.to_vec();
-        match reply.encode_into(call.layout, &mut struct_bytes) {
-            Ok(()) => output.extend_from_slice(&struct_bytes),
-            Err(e) => {
-                tracing::error!("reply does not fit its struct: {e}");
-                result = Err(Errno::EIO);
-            }
+        match reply_struct(call, arg_bytes, &reply) {
+            Ok(bytes) => output.extend_from_slice(&bytes),
+            Err(errno) => result = Err(errno),
         }
     }
     finish(result, output)

@@ -55,7 +55,7 @@ fn reads(session: &Session, params: &CryptParams) -> Vec<Region> {
 /// Caller memory a successful CIOCCRYPT writes, in order: dst, the digest, the next IV.
 fn writes(session: &Session, params: &CryptParams) -> Vec<Region> {
     let mut writes = Vec::new();
-    if params.len > 0 && session.cipher.is_some() {
+    if writes_dst(session, params) {
         writes.push(region(params.dst, params.len));
     }
     if let Some(hash) = &session.hash {
@@ -97,6 +97,7 @@ fn run(
     data: &mut [u8],
 ) -> Result<CryptOutput, Errno> {
     let direction = check(session, params)?;
+    let hash_failed = backend_errno("hash operation");
     for alg in [
         session.cipher.as_ref().map(|c| c.alg),
         session.hash.as_ref().map(|h| h.alg),
@@ -120,9 +121,7 @@ fn run(
             // The hash always covers the plaintext: before encrypting, after decrypting.
             if direction == Direction::Encrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx
-                        .update(data)
-                        .map_err(backend_errno("hash operation"))?;
+                    hash.ctx.update(data).map_err(&hash_failed)?;
                 }
             }
             let ran = match direction {
@@ -132,23 +131,17 @@ fn run(
             ran.map_err(backend_errno("cipher operation"))?;
             if direction == Direction::Decrypt {
                 if let Some(hash) = &mut session.hash {
-                    hash.ctx
-                        .update(data)
-                        .map_err(backend_errno("hash operation"))?;
+                    hash.ctx.update(data).map_err(&hash_failed)?;
                 }
             }
         }
     } else if let Some(hash) = &mut session.hash {
-        hash.ctx
-            .update(data)
-            .map_err(backend_errno("hash operation"))?;
+        hash.ctx.update(data).map_err(&hash_failed)?;
     }
     if let Some(hash) = &mut session.hash {
         if finalizes(params.flags, params.len) {
             let mut digest = Zeroizing::new(vec![0u8; hash.alg.digest_size() as usize]);
-            hash.ctx
-                .finish(&mut digest)
-                .map_err(backend_errno("hash operation"))?;
+            hash.ctx.finish(&mut digest).map_err(&hash_failed)?;
             output.mac = Some(digest);
         }
     }
