@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use cryptodev_abi::Ioctl;
 use nix::errno::Errno;
@@ -11,7 +11,7 @@ use nix::errno::Errno;
 use crate::backend::Backend;
 use crate::cuse::{Caller, Channel, Device, IoctlCall, IoctlReply};
 use crate::handlers::FileOps;
-use crate::jobs::{Executor, JobRunner};
+use crate::jobs::JobRunner;
 use crate::memory;
 use crate::session::OpenFile;
 use crate::stats::Stats;
@@ -21,30 +21,8 @@ pub struct CryptoDevice {
     files: Mutex<HashMap<u64, Arc<OpenFile>>>,
     next_fh: AtomicU64,
     backend: Arc<dyn Backend>,
-    runner: Arc<dyn JobRunner>,
-    jobs: Arc<JobThreads>,
+    jobs: Arc<JobRunner>,
     stats: Arc<Stats>,
-}
-
-/// Runs asynchronous jobs and wakes poll waiters through the CUSE channel once attached.
-#[derive(Debug)]
-struct JobThreads {
-    executor: Executor,
-    channel: OnceLock<Arc<Channel>>,
-}
-
-impl JobRunner for JobThreads {
-    fn spawn(&self, task: Box<dyn FnOnce() + Send>) {
-        self.executor.spawn(task);
-    }
-
-    fn wake(&self, kh: u64) {
-        if let Some(channel) = self.channel.get() {
-            if let Err(e) = channel.notify_poll_wakeup(kh) {
-                tracing::debug!(kh, "poll wake-up not delivered: {e}");
-            }
-        }
-    }
 }
 
 impl std::fmt::Debug for CryptoDevice {
@@ -59,15 +37,11 @@ impl CryptoDevice {
     /// A device whose sessions use `backend`, whose asynchronous jobs run on `job_threads`
     /// threads.
     pub fn new(backend: Arc<dyn Backend>, job_threads: usize) -> std::io::Result<CryptoDevice> {
-        let jobs = Arc::new(JobThreads {
-            executor: Executor::new(job_threads)?,
-            channel: OnceLock::new(),
-        });
+        let jobs = Arc::new(JobRunner::new(job_threads)?);
         Ok(CryptoDevice {
             files: Mutex::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             backend,
-            runner: jobs.clone(),
             jobs,
             stats: Arc::new(Stats::default()),
         })
@@ -75,7 +49,11 @@ impl CryptoDevice {
 
     /// Lets finished asynchronous jobs wake poll waiters through `channel`.
     pub fn attach_channel(&self, channel: Arc<Channel>) {
-        let _ = self.jobs.channel.set(channel);
+        self.jobs.set_waker(move |kh| {
+            if let Err(e) = channel.notify_poll_wakeup(kh) {
+                tracing::debug!(kh, "poll wake-up not delivered: {e}");
+            }
+        });
     }
 
     fn files(&self) -> MutexGuard<'_, HashMap<u64, Arc<OpenFile>>> {
@@ -122,7 +100,7 @@ impl Device for CryptoDevice {
         let ops = FileOps {
             file: &file,
             backend: self.backend.as_ref(),
-            runner: &self.runner,
+            runner: &self.jobs,
             stats: &self.stats,
         };
         memory::serve_round(call, caller, ioctl, &ops, &file.pending)

@@ -3,7 +3,7 @@
 //! poll() reports a finished job as readable and a free slot as writable.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{unbounded, Sender};
@@ -128,25 +128,28 @@ impl JobQueue {
 
 type Task = Box<dyn FnOnce() + Send>;
 
-/// Where jobs run, and how their completion reaches poll waiters.
-pub trait JobRunner: Send + Sync {
-    /// Runs `task` on an executor thread.
-    fn spawn(&self, task: Task);
+/// How a finished job wakes the poll waiters registered under a kernel handle.
+type Waker = Box<dyn Fn(u64) + Send + Sync>;
 
-    /// Wakes the poll waiters registered under `kh`.
-    fn wake(&self, kh: u64);
-}
-
-/// A fixed pool of executor threads fed through a channel; dropping it finishes queued tasks
-/// and joins the threads.
-#[derive(Debug)]
-pub struct Executor {
+/// Where asynchronous jobs run: a fixed pool of executor threads fed through a channel, and
+/// the way their completion reaches poll waiters. Dropping it finishes queued jobs and joins
+/// the threads.
+pub struct JobRunner {
     sender: Option<Sender<Task>>,
     threads: Vec<JoinHandle<()>>,
+    waker: OnceLock<Waker>,
 }
 
-impl Executor {
-    pub fn new(threads: usize) -> std::io::Result<Executor> {
+impl std::fmt::Debug for JobRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobRunner")
+            .field("threads", &self.threads.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JobRunner {
+    pub fn new(threads: usize) -> std::io::Result<JobRunner> {
         let (sender, receiver) = unbounded::<Task>();
         let threads = (0..threads.max(1))
             .map(|index| {
@@ -161,21 +164,36 @@ impl Executor {
                     })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Executor {
+        Ok(JobRunner {
             sender: Some(sender),
             threads,
+            waker: OnceLock::new(),
         })
     }
 
+    /// Lets finished jobs wake poll waiters through `wake` (set once, when the transport is
+    /// up; until then nobody can be polling).
+    pub fn set_waker(&self, wake: impl Fn(u64) + Send + Sync + 'static) {
+        let _ = self.waker.set(Box::new(wake));
+    }
+
+    /// Runs `task` on an executor thread.
     pub fn spawn(&self, task: Task) {
         if let Some(sender) = &self.sender {
-            // The receivers live as long as the executor, so sending cannot fail.
+            // The receivers live as long as the runner, so sending cannot fail.
             let _ = sender.send(task);
+        }
+    }
+
+    /// Wakes the poll waiters registered under `kh`.
+    pub fn wake(&self, kh: u64) {
+        if let Some(wake) = self.waker.get() {
+            wake(kh);
         }
     }
 }
 
-impl Drop for Executor {
+impl Drop for JobRunner {
     fn drop(&mut self) {
         self.sender.take();
         for thread in self.threads.drain(..) {

@@ -53,6 +53,12 @@ pub struct Plan {
     pub reads_secrets: bool,
 }
 
+impl AsRef<Plan> for Plan {
+    fn as_ref(&self) -> &Plan {
+        self
+    }
+}
+
 impl Plan {
     fn read_bytes(&self) -> usize {
         self.reads.iter().map(|r| r.len).sum()
@@ -181,8 +187,10 @@ pub trait PlannedOperation {
     /// The caller memory `request` needs. Checks that need no caller memory fail here.
     fn plan(&self, request: &Request) -> Result<Plan, Errno>;
 
-    /// Runs `request` on the bytes read for `plan`. The handler must check, under whatever
-    /// lock it takes, that `plan` is still what it would plan now, and fail with EINVAL if not.
+    /// Runs `request` on the bytes read for `plan`. What a plan depends on besides the request
+    /// (a session's algorithms, a queued job) may have changed since: the handler checks,
+    /// under the lock it runs with, that `plan` is still what it would plan now, and fails
+    /// with EINVAL if not.
     fn execute(&self, request: &Request, plan: &Plan, inputs: &mut Inputs<'_>) -> Completion;
 }
 

@@ -6,7 +6,7 @@ use cryptodev_abi::{AuthCryptParams, Direction, Reply};
 use nix::errno::Errno;
 use zeroize::Zeroizing;
 
-use super::{backend_errno, region};
+use super::{backend_errno, lock_as_planned, region};
 use crate::memory::{Completion, Inputs, Output, Plan, Region};
 use crate::session::{self, OpenFile, Session};
 use crate::stats::Stats;
@@ -30,6 +30,12 @@ struct Shape {
     /// Output length reported back in `len` (for TLS decryption: the most it can be).
     out_len: u32,
     plan: Plan,
+}
+
+impl AsRef<Plan> for Shape {
+    fn as_ref(&self) -> &Plan {
+        &self.plan
+    }
 }
 
 fn digest_size(session: &Session) -> Option<u32> {
@@ -211,10 +217,9 @@ pub(super) fn execute(
     let Some(session) = file.get(params.ses) else {
         return Completion::failed(Errno::EINVAL);
     };
-    let mut session = session::lock(&session);
-    let shape = match shape(&session, params) {
-        Ok(shape) if &shape.plan == plan => shape,
-        _ => return Completion::failed(Errno::EINVAL),
+    let (mut session, shape) = match lock_as_planned(&session, plan, |s| shape(s, params)) {
+        Ok(locked) => locked,
+        Err(errno) => return Completion::failed(errno),
     };
     let iv_size = session.iv_size();
     let mut reader = Reader { inputs, next: 0 };

@@ -7,7 +7,7 @@ use cryptodev_abi::{CryptParams, Direction, Reply};
 use nix::errno::Errno;
 use zeroize::Zeroizing;
 
-use super::{backend_errno, region, FileOps};
+use super::{backend_errno, lock_as_planned, region, FileOps};
 use crate::jobs::{CryptOutput, FinishedJob};
 use crate::memory::{Completion, Inputs, Output, Plan, Region};
 use crate::session::{self, OpenFile, Session};
@@ -175,12 +175,10 @@ pub(super) fn execute(
     let Some(session) = file.get(params.ses) else {
         return Completion::failed(Errno::EINVAL);
     };
-    let mut session = session::lock(&session);
-    // The session may have changed since the plan was made (another thread, or between RETRY
-    // rounds); the inputs were read for that plan.
-    if plan_for(&session, params).as_ref() != Ok(plan) {
-        return Completion::failed(Errno::EINVAL);
-    }
+    let mut session = match lock_as_planned(&session, plan, |s| plan_for(s, params)) {
+        Ok((session, _)) => session,
+        Err(errno) => return Completion::failed(errno),
+    };
     let (iv_index, src_index) = input_indices(&session, params);
     let (iv, data) = match iv_index {
         Some(iv_index) => {
@@ -233,10 +231,7 @@ impl FileOps<'_> {
     ) -> Result<Completion, Errno> {
         let session = self.file.get(params.ses).ok_or(Errno::EINVAL)?;
         let (iv, mut data) = {
-            let locked = session::lock(&session);
-            if submit_plan_for(&locked, params).as_ref() != Ok(plan) {
-                return Err(Errno::EINVAL);
-            }
+            let (locked, _) = lock_as_planned(&session, plan, |s| submit_plan_for(s, params))?;
             let (iv_index, src_index) = input_indices(&locked, params);
             let src = if params.len > 0 {
                 inputs.get(src_index)

@@ -3,7 +3,7 @@
 //! AEAD modes, async jobs) live here; caller memory is reached only through the [`Plan`] each
 //! handler states.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use cryptodev_abi::{Algorithm, Reply, Request};
 use nix::errno::Errno;
@@ -11,7 +11,7 @@ use nix::errno::Errno;
 use crate::backend::{Backend, BackendError};
 use crate::jobs::JobRunner;
 use crate::memory::{Completion, Inputs, Plan, PlannedOperation, Region};
-use crate::session::OpenFile;
+use crate::session::{self, OpenFile, Session, SessionRef};
 use crate::stats::Stats;
 
 mod authcrypt;
@@ -24,7 +24,7 @@ mod session_ops;
 pub struct FileOps<'a> {
     pub file: &'a OpenFile,
     pub backend: &'a dyn Backend,
-    pub runner: &'a Arc<dyn JobRunner>,
+    pub runner: &'a Arc<JobRunner>,
     pub stats: &'a Arc<Stats>,
 }
 
@@ -72,7 +72,7 @@ impl PlannedOperation for FileOps<'_> {
             Request::AuthCrypt(params) => {
                 return authcrypt::execute(self.file, self.stats, params, plan, inputs)
             }
-            Request::Key(params) => return key::execute(params, plan, inputs),
+            Request::Key(params) => return key::execute(params, inputs),
             Request::AsymFeatures => Ok(done(Some(Reply::Word(key::announced_features())))),
             Request::CrioGet => Err(Errno::EINVAL),
         };
@@ -96,6 +96,22 @@ fn backend_errno(what: &'static str) -> impl Fn(BackendError) -> Errno {
             | BackendError::BadIv { .. }
             | BackendError::Failed(_) => Errno::EINVAL,
         }
+    }
+}
+
+/// Locks session `id` for an operation whose caller memory was read for `plan`, and returns
+/// what `shape` derives from the locked session. The session may have changed since the plan
+/// was made (another thread, or between RETRY rounds); the bytes read then no longer fit it,
+/// and the operation fails with EINVAL rather than run on them.
+fn lock_as_planned<'s, T: AsRef<Plan>>(
+    session: &'s SessionRef,
+    plan: &Plan,
+    shape: impl FnOnce(&Session) -> Result<T, Errno>,
+) -> Result<(MutexGuard<'s, Session>, T), Errno> {
+    let locked = session::lock(session);
+    match shape(&locked) {
+        Ok(shaped) if shaped.as_ref() == plan => Ok((locked, shaped)),
+        _ => Err(Errno::EINVAL),
     }
 }
 
