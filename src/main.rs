@@ -8,7 +8,8 @@ use std::sync::Arc;
 use clap::{Parser, ValueEnum};
 use nix::sys::signal::{SigSet, Signal};
 
-use cryptodev_cuse::backend::select::{BackendMode, Pin, SelectOptions, SelectedBackend};
+use cryptodev_cuse::backend::policy::{BackendMode, Pin, SelectOptions};
+use cryptodev_cuse::backend::router::SelectedBackend;
 use cryptodev_cuse::cuse::server::{self, InitOptions};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;

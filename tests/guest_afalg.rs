@@ -24,7 +24,7 @@ use std::time::Duration;
 use cryptodev_abi::{AlgKind, Algorithm};
 use cryptodev_cuse::backend::afalg::{AfAlgBackend, CHUNK, ONE_SHOT_MAX};
 use cryptodev_cuse::backend::kat;
-use cryptodev_cuse::backend::select::{select, BackendMode, Pin, SelectOptions};
+use cryptodev_cuse::backend::policy::{select, BackendMode, Pin, SelectOptions};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::backend::{Backend, BackendError};
 use guest_harness::{build_c, image_for_tests, Abi, Linkage};
@@ -545,6 +545,16 @@ fn afalg_with_virtio_crypto() {
         .contains("cbc(aes): AF_ALG virtio_crypto_aes_cbc (hardware)")
     {
         problems.push("the auto daemon did not log its choice of virtio-crypto".into());
+    }
+    // Both daemons check their AF_ALG bindings against the known-answer table at start.
+    let self_tests = results
+        .outcome
+        .output
+        .lines()
+        .filter(|line| line.contains("AF_ALG known-answer self-test:"))
+        .collect::<Vec<_>>();
+    if self_tests.is_empty() || self_tests.iter().any(|line| !line.contains(" 0 failed")) {
+        problems.push(format!("AF_ALG self-test at start: {self_tests:?}"));
     }
     results.check_shutdown(&mut problems);
     results.assert_ok("AF_ALG with virtio-crypto", &problems);

@@ -11,8 +11,10 @@ use cryptodev_abi::Algorithm;
 pub mod afalg;
 pub mod discovery;
 pub mod kat;
-pub mod select;
+pub mod policy;
+pub mod router;
 pub mod soft;
+mod split;
 
 /// Why a backend refused a request.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

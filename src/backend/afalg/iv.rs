@@ -3,7 +3,7 @@
 //! AF_ALG returns no IV: the kernel keeps the next IV inside the op socket and offers no way
 //! to read it. The daemon needs it (COP_FLAG_WRITE_IV, and an `iv == NULL` call continues
 //! from it), so it is derived here by each mode's rule, the same rules the RustCrypto
-//! backend implements and the KAT table checks (see `soft.rs` and `kat.rs`):
+//! backend implements and the KAT table checks (see `soft/` and `kat/`):
 //! - CBC: the last ciphertext block (the last *input* block when decrypting);
 //! - CFB (full-block CFB128): the last *full* ciphertext block; a final partial block does
 //!   not move the IV;

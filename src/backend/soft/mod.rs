@@ -1,6 +1,6 @@
 //! RustCrypto backend: every cipher and hash of the ABI table that has a maintained
 //! RustCrypto crate, with the kernel's IV / chaining semantics, and the AEADs `gcm(aes)` and
-//! `ccm(aes)` (`aes-gcm`, `ccm`; in `soft_aead.rs`, with the kernel's authsize and IV rules).
+//! `ccm(aes)` (`aes-gcm`, `ccm`; in `aead.rs`, with the kernel's authsize and IV rules).
 //!
 //! One generation of the trait crates is used throughout (`cipher` 0.5, `digest` 0.11).
 //! Every block cipher and hash core is built with its `zeroize` feature; the context types
@@ -29,8 +29,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::{AeadContext, Backend, BackendError, CipherContext, DriverInfo, HashContext};
 
-/// `gcm(aes)` and `ccm(aes)` (kept in their own file).
-#[path = "soft_aead.rs"]
 mod aead;
 
 /// The software backend built on the RustCrypto crates.
