@@ -51,6 +51,11 @@ pub struct Plan {
     pub writes_arg: bool,
     /// Whether the bytes read hold key material, to be wiped once the operation has run.
     pub reads_secrets: bool,
+    /// Written later, by the ioctl that delivers this operation's results (CIOCASYNCFETCH),
+    /// together with an argument struct like this one's. In RETRY mode they must fit one
+    /// round as well, or the operation is refused now: accepted, its results could never be
+    /// delivered.
+    pub deferred_writes: Vec<Region>,
 }
 
 impl AsRef<Plan> for Plan {
@@ -567,7 +572,13 @@ fn serve_retry(
             inputs.push(arg);
         }
         inputs.extend_from_slice(&plan.reads);
-        if let Err(why) = retry_fits(call.layout, &inputs, &outputs) {
+        let mut deferred = plan.deferred_writes.clone();
+        if !deferred.is_empty() {
+            deferred.push(arg);
+        }
+        let fits = retry_fits(call.layout, &inputs, &outputs)
+            .and_then(|()| retry_fits(call.layout, &[], &deferred));
+        if let Err(why) = fits {
             tracing::warn!(
                 ioctl = ioctl.name(),
                 "cannot carry this request in CUSE RETRY rounds ({why}); the per-direction \

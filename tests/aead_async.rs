@@ -309,6 +309,48 @@ fn async_jobs_complete_and_are_fetched_with_their_results() {
     }
 }
 
+/// In RETRY mode a job whose results would not fit one fetch round is refused when it is
+/// submitted: accepted, it would sit at the head of the queue and every later fetch would
+/// fail with E2BIG. Its input alone fits (16 + 131,008 bytes + the struct); dst, the
+/// 32-byte HMAC and the next IV do not.
+#[test]
+fn retry_mode_refuses_a_job_whose_results_cannot_be_fetched() {
+    const E2BIG: i32 = 7;
+    for layout in [Layout::Lp64, Layout::Ilp32] {
+        let mut c = Client::new(layout);
+        let ses = c.session(11, &[7u8; 16], 18, &[9u8; 32]).unwrap();
+        let len = 131_008;
+        let big = CryptParams {
+            ses,
+            op: 0,
+            flags: CopFlags(CopFlags::WRITE_IV),
+            len,
+            src: c.memory.map(&vec![1u8; len as usize]),
+            dst: c.memory.map(&vec![0u8; len as usize]),
+            mac: c.memory.map(&[0u8; 32]),
+            iv: c.memory.map(&[0u8; 16]),
+        };
+        assert_eq!(c.call(Ioctl::AsyncCrypt, &big).0, -E2BIG, "{layout:?}");
+        let small = CryptParams {
+            len: 16,
+            src: c.memory.map(&[1u8; 16]),
+            dst: c.memory.map(&[0u8; 16]),
+            ..big
+        };
+        assert_eq!(c.call(Ioctl::AsyncCrypt, &small).0, 0);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match c.call(Ioctl::AsyncFetch, &CryptParams::default()).0 {
+                0 => break,
+                rc => assert_eq!(rc, -EBUSY, "the queue must deliver the small job"),
+            }
+            assert!(Instant::now() < deadline, "the small job never arrived");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_ne!(c.memory.read(small.dst, 16).unwrap(), [0u8; 16]);
+    }
+}
+
 #[test]
 fn the_async_queue_is_bounded() {
     let mut c = Client::new(Layout::Lp64);

@@ -168,8 +168,7 @@ fn shape(session: &Session, p: &AuthCryptParams) -> Result<Shape, Errno> {
         plan: Plan {
             reads,
             writes,
-            writes_arg: true,
-            reads_secrets: false,
+            ..super::writes_arg_only()
         },
     })
 }

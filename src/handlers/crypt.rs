@@ -75,8 +75,7 @@ fn plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errno> {
     Ok(Plan {
         reads: reads(session, params),
         writes: writes(session, params),
-        writes_arg: false,
-        reads_secrets: false,
+        ..Plan::default()
     })
 }
 
@@ -216,9 +215,9 @@ fn submit_plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errn
     }
     Ok(Plan {
         reads: reads(session, params),
-        writes: Vec::new(),
-        writes_arg: false,
-        reads_secrets: false,
+        // What the fetch will write if the job succeeds.
+        deferred_writes: writes(session, params),
+        ..Plan::default()
     })
 }
 
@@ -298,10 +297,9 @@ fn fetch_plan(job: &FinishedJob) -> Plan {
     push(p.mac, &out.mac);
     push(p.iv, &out.iv);
     Plan {
-        reads: Vec::new(),
         writes,
         writes_arg: true,
-        reads_secrets: false,
+        ..Plan::default()
     }
 }
 
