@@ -36,9 +36,14 @@ use crate::cuse::wire::CUSE_MAX_IOCTL_BYTES;
 pub use crate::cuse::Region;
 use crate::cuse::{retry_fits, Caller, IoctlCall, IoctlReply};
 
-/// Largest input or output of one operation: bounds what a client can make the daemon
-/// allocate. Beyond it the ioctl fails with ENOMEM.
+/// Largest buffer of one operation (its data: source, destination, associated data): bounds
+/// what a client can make the daemon allocate. Beyond it the ioctl fails with ENOMEM.
 pub const MAX_OPERATION_BYTES: usize = 64 << 20;
+
+/// What one operation may read or write on top of its largest buffer: IVs, digests, tags,
+/// keys, a second buffer. An operation on exactly [`MAX_OPERATION_BYTES`] of data with an IV
+/// and a digest fits.
+pub const MAX_OPERATION_EXTRA_BYTES: usize = 1 << 20;
 
 /// What an operation will read from and write to the caller, besides its argument struct.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -296,20 +301,19 @@ thread_local! {
     static SCRATCH: RefCell<Zeroizing<Vec<u8>>> = RefCell::new(Zeroizing::new(Vec::new()));
 }
 
-/// Runs `f` on `len` bytes of this thread's operation buffer, wiping them afterwards if
-/// `wipe`. The bytes hold whatever the last operation left: callers overwrite them first.
-fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut [u8]) -> R) -> R {
+/// Runs `f` on this thread's operation buffer, of which it will use the first `len` bytes
+/// (growing it as it needs), wiping those afterwards if `wipe`. The bytes hold whatever the
+/// last operation left: `f` overwrites them first.
+fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
     SCRATCH.with(|cell| {
         let Ok(mut buffer) = cell.try_borrow_mut() else {
             // Not reached (operations do not nest); a private buffer keeps it correct anyway.
-            return f(&mut Zeroizing::new(vec![0u8; len]));
+            return f(&mut Zeroizing::new(Vec::new()));
         };
-        if buffer.len() < len {
-            buffer.resize(len, 0);
-        }
-        let result = f(&mut buffer[..len]);
+        let result = f(&mut buffer);
         if wipe {
-            buffer[..len].zeroize();
+            let used = len.min(buffer.len());
+            buffer[..used].zeroize();
         }
         if buffer.capacity() > SCRATCH_KEPT_BYTES {
             // Zeroizing wipes the released allocation.
@@ -317,6 +321,14 @@ fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut [u8]) -> R) -> R 
         }
         result
     })
+}
+
+/// `buffer` made at least `len` bytes long; the first `len`.
+fn at_least(buffer: &mut Vec<u8>, len: usize) -> &mut [u8] {
+    if buffer.len() < len {
+        buffer.resize(len, 0);
+    }
+    &mut buffer[..len]
 }
 
 fn arg_region(call: &IoctlCall<'_>, ioctl: Ioctl) -> Region {
@@ -327,10 +339,19 @@ fn arg_region(call: &IoctlCall<'_>, ioctl: Ioctl) -> Region {
 }
 
 fn check_size(plan: &Plan) -> Result<(), Errno> {
-    let largest = plan.read_bytes().max(plan.write_bytes());
-    if largest > MAX_OPERATION_BYTES {
+    let largest_buffer = plan
+        .reads
+        .iter()
+        .chain(&plan.writes)
+        .map(|r| r.len)
+        .max()
+        .unwrap_or(0);
+    let largest_direction = plan.read_bytes().max(plan.write_bytes());
+    if largest_buffer > MAX_OPERATION_BYTES
+        || largest_direction > MAX_OPERATION_BYTES + MAX_OPERATION_EXTRA_BYTES
+    {
         tracing::warn!(
-            bytes = largest,
+            bytes = largest_direction,
             limit = MAX_OPERATION_BYTES,
             "operation larger than the daemon's per-operation limit: ENOMEM"
         );
@@ -408,7 +429,7 @@ fn serve_direct(
             }
             Err(errno) => return Err(IoctlReply::Error(errno)),
         }
-        let mut inputs = Inputs::new(buffer, &plan.reads);
+        let mut inputs = Inputs::new(&mut buffer[..plan.read_bytes()], &plan.reads);
         let completion = operation.execute(&request, &plan, &mut inputs);
         if !check_fits(ioctl, &completion, &plan, &inputs) {
             return Err(IoctlReply::Error(Errno::EIO));
@@ -483,16 +504,50 @@ fn remote_iovecs(regions: &[Region]) -> Result<Vec<RemoteIoVec>, Errno> {
         .collect()
 }
 
-/// Reads `regions` back to back into `out` with one process_vm_readv.
-fn read_remote(pid: Pid, regions: &[Region], out: &mut [u8]) -> Result<(), Errno> {
-    if out.is_empty() {
-        return Ok(());
+/// The first read of an operation; each further read doubles what was read so far.
+const FIRST_READ_BYTES: usize = 1 << 20;
+
+/// The part `start..start + len` of `regions` laid back to back.
+fn remote_range(regions: &[Region], start: usize, len: usize) -> Result<Vec<RemoteIoVec>, Errno> {
+    let mut skip = start;
+    let mut left = len;
+    let mut out = Vec::new();
+    for region in regions {
+        if left == 0 {
+            break;
+        }
+        if skip >= region.len {
+            skip -= region.len;
+            continue;
+        }
+        let take = (region.len - skip).min(left);
+        let base = usize::try_from(region.addr)
+            .ok()
+            .and_then(|addr| addr.checked_add(skip))
+            .ok_or(Errno::EFAULT)?;
+        out.push(RemoteIoVec { base, len: take });
+        left -= take;
+        skip = 0;
     }
-    // The kernel caps one call at IOV_MAX iovecs; plans name far fewer.
-    let remote = remote_iovecs(regions)?;
-    let read = process_vm_readv(pid, &mut [IoSliceMut::new(out)], &remote)?;
-    if read != out.len() {
-        return Err(Errno::EFAULT);
+    Ok(out)
+}
+
+/// Reads `regions` back to back into the start of `buffer`, growing it only as the data
+/// arrives: one process_vm_readv up to [`FIRST_READ_BYTES`], then reads that double, so a
+/// huge request whose memory ends early costs little before its EFAULT.
+fn read_remote(pid: Pid, regions: &[Region], buffer: &mut Vec<u8>) -> Result<(), Errno> {
+    let total: usize = regions.iter().map(|r| r.len).sum();
+    let mut filled = 0;
+    while filled < total {
+        let step = (total - filled).min(filled.max(FIRST_READ_BYTES));
+        let remote = remote_range(regions, filled, step)?;
+        let local = &mut at_least(buffer, filled + step)[filled..];
+        // The kernel caps one call at IOV_MAX iovecs; plans name far fewer.
+        let read = process_vm_readv(pid, &mut [IoSliceMut::new(local)], &remote)?;
+        if read != step {
+            return Err(Errno::EFAULT);
+        }
+        filled += step;
     }
     Ok(())
 }
@@ -606,6 +661,7 @@ fn serve_retry(
         }
     }
     let done = with_scratch(rest.len(), plan.reads_secrets, |buffer| {
+        let buffer = at_least(buffer, rest.len());
         buffer.copy_from_slice(rest);
         let mut inputs = Inputs::new(buffer, &plan.reads);
         let completion = operation.execute(&request, &plan, &mut inputs);
@@ -628,4 +684,69 @@ fn serve_retry(
         }
     }
     finish(result, output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_reading(lens: &[usize]) -> Plan {
+        Plan {
+            reads: lens
+                .iter()
+                .map(|&len| Region { addr: 0x1000, len })
+                .collect(),
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn the_size_limit_counts_buffers_not_their_ivs() {
+        let mib = 1 << 20;
+        assert_eq!(check_size(&plan_reading(&[16, 64 * mib])), Ok(()));
+        assert_eq!(check_size(&plan_reading(&[16, 64 * mib, 32])), Ok(()));
+        assert_eq!(
+            check_size(&plan_reading(&[64 * mib + 1])),
+            Err(Errno::ENOMEM)
+        );
+        assert_eq!(
+            check_size(&plan_reading(&[64 * mib, 2 * mib])),
+            Err(Errno::ENOMEM)
+        );
+    }
+
+    #[test]
+    fn reads_in_growing_steps_land_back_to_back() {
+        let first: Vec<u8> = (0..3 * FIRST_READ_BYTES + 5).map(|i| i as u8).collect();
+        let second: Vec<u8> = (0..FIRST_READ_BYTES / 2).map(|i| (i * 7) as u8).collect();
+        let regions = [
+            Region {
+                addr: first.as_ptr() as u64,
+                len: first.len(),
+            },
+            Region {
+                addr: second.as_ptr() as u64,
+                len: second.len(),
+            },
+        ];
+        let mut buffer = Vec::new();
+        read_remote(nix::unistd::getpid(), &regions, &mut buffer).unwrap();
+        assert_eq!(buffer, [first, second].concat());
+    }
+
+    /// A 64 MiB request whose memory is not there fails after the first step, having
+    /// allocated only that.
+    #[test]
+    fn a_huge_read_of_missing_memory_allocates_little() {
+        let regions = [Region {
+            addr: 0x1_0000,
+            len: MAX_OPERATION_BYTES,
+        }];
+        let mut buffer = Vec::new();
+        assert_eq!(
+            read_remote(nix::unistd::getpid(), &regions, &mut buffer),
+            Err(Errno::EFAULT)
+        );
+        assert!(buffer.len() <= FIRST_READ_BYTES, "{}", buffer.len());
+    }
 }
