@@ -717,8 +717,12 @@ mod tests {
 
     #[test]
     fn reads_in_growing_steps_land_back_to_back() {
-        let first: Vec<u8> = (0..3 * FIRST_READ_BYTES + 5).map(|i| i as u8).collect();
-        let second: Vec<u8> = (0..FIRST_READ_BYTES / 2).map(|i| (i * 7) as u8).collect();
+        let first: Vec<u8> = (0..3 * FIRST_READ_BYTES + 5)
+            .map(|i| i.to_le_bytes()[0])
+            .collect();
+        let second: Vec<u8> = (0..FIRST_READ_BYTES / 2)
+            .map(|i| (i * 7).to_le_bytes()[0])
+            .collect();
         let regions = [
             Region {
                 addr: first.as_ptr() as u64,
