@@ -75,17 +75,18 @@ impl Device for CryptoDevice {
     fn open(&self, caller: &Caller, _flags: u32) -> Result<u64, Errno> {
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
         self.files().insert(fh, Arc::new(OpenFile::default()));
+        self.stats.file_opened();
         tracing::debug!(fh, pid = caller.pid, "open");
         Ok(fh)
     }
 
     fn release(&self, fh: u64) {
-        let file = self.files().remove(&fh);
-        tracing::debug!(
-            fh,
-            sessions = file.as_ref().map_or(0, |f| f.session_count()),
-            "release"
-        );
+        let Some(file) = self.files().remove(&fh) else {
+            return;
+        };
+        let sessions = file.session_count();
+        self.stats.file_closed(sessions);
+        tracing::debug!(fh, sessions, "release");
     }
 
     fn ioctl(&self, caller: &Caller, call: &IoctlCall<'_>) -> IoctlReply {
@@ -102,6 +103,7 @@ impl Device for CryptoDevice {
             backend: self.backend.as_ref(),
             runner: &self.jobs,
             stats: &self.stats,
+            uid: caller.uid,
         };
         memory::serve_round(call, caller, ioctl, &ops, &file.pending)
     }

@@ -9,7 +9,8 @@
 //! - [`backend`]: the crypto providers behind one trait.
 //!
 //! The request codes, struct layouts and constants come from `cryptodev_abi` (crate `abi/`).
-//! [`device`] ties the layers together as the CUSE device; [`stats`] counts what it served.
+//! [`device`] ties the layers together as the CUSE device; [`stats`] counts what it served;
+//! [`throttle`] keeps warnings a client can provoke from flooding the log.
 #![forbid(unsafe_code)]
 
 pub mod asym;
@@ -21,3 +22,4 @@ pub mod jobs;
 pub mod memory;
 pub mod session;
 pub mod stats;
+pub mod throttle;

@@ -35,6 +35,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::cuse::wire::CUSE_MAX_IOCTL_BYTES;
 pub use crate::cuse::Region;
 use crate::cuse::{retry_fits, Caller, IoctlCall, IoctlReply};
+use crate::throttle::client_warning;
 
 /// Largest buffer of one operation (its data: source, destination, associated data): bounds
 /// what a client can make the daemon allocate. Beyond it the ioctl fails with ENOMEM.
@@ -286,7 +287,7 @@ pub fn serve_round(
     pending: &PendingRetries,
 ) -> IoctlReply {
     if call.restricted {
-        serve_direct(call, caller.pid, ioctl, operation)
+        serve_direct(call, caller, ioctl, operation)
     } else {
         serve_retry(call, caller, ioctl, operation, pending)
     }
@@ -338,7 +339,7 @@ fn arg_region(call: &IoctlCall<'_>, ioctl: Ioctl) -> Region {
     }
 }
 
-fn check_size(plan: &Plan) -> Result<(), Errno> {
+fn check_size(plan: &Plan, uid: u32) -> Result<(), Errno> {
     let largest_buffer = plan
         .reads
         .iter()
@@ -350,11 +351,15 @@ fn check_size(plan: &Plan) -> Result<(), Errno> {
     if largest_buffer > MAX_OPERATION_BYTES
         || largest_direction > MAX_OPERATION_BYTES + MAX_OPERATION_EXTRA_BYTES
     {
-        tracing::warn!(
-            bytes = largest_direction,
-            limit = MAX_OPERATION_BYTES,
-            "operation larger than the daemon's per-operation limit: ENOMEM"
-        );
+        if let Some(held_back) = client_warning("operation over the size limit", uid) {
+            tracing::warn!(
+                uid,
+                held_back,
+                bytes = largest_direction,
+                limit = MAX_OPERATION_BYTES,
+                "operation larger than the daemon's per-operation limit: ENOMEM"
+            );
+        }
         return Err(Errno::ENOMEM);
     }
     Ok(())
@@ -367,9 +372,13 @@ fn decode(call: &IoctlCall<'_>, ioctl: Ioctl, arg: &[u8]) -> Result<Request, Err
     })
 }
 
-fn plan_checked(operation: &dyn PlannedOperation, request: &Request) -> Result<Plan, Errno> {
+fn plan_checked(
+    operation: &dyn PlannedOperation,
+    request: &Request,
+    caller: &Caller,
+) -> Result<Plan, Errno> {
     let plan = operation.plan(request)?;
-    check_size(&plan)?;
+    check_size(&plan, caller.uid)?;
     Ok(plan)
 }
 
@@ -390,7 +399,7 @@ fn check_fits(ioctl: Ioctl, completion: &Completion, plan: &Plan, inputs: &Input
 /// process_vm_readv/writev.
 fn serve_direct(
     call: &IoctlCall<'_>,
-    pid: u32,
+    caller: &Caller,
     ioctl: Ioctl,
     operation: &dyn PlannedOperation,
 ) -> IoctlReply {
@@ -411,13 +420,13 @@ fn serve_direct(
         Ok(request) => request,
         Err(errno) => return IoctlReply::Error(errno),
     };
-    let plan = match plan_checked(operation, &request) {
+    let plan = match plan_checked(operation, &request, caller) {
         Ok(plan) => plan,
         Err(errno) => return IoctlReply::Error(errno),
     };
     let needs_caller = !plan.reads.is_empty() || !plan.writes.is_empty();
     // 0: the caller is not visible in our pid namespace.
-    let pid = Pid::from_raw(i32::try_from(pid).unwrap_or(0));
+    let pid = Pid::from_raw(i32::try_from(caller.pid).unwrap_or(0));
     if pid.as_raw() <= 0 && needs_caller {
         return unreachable_caller(Errno::ESRCH);
     }
@@ -608,7 +617,7 @@ fn serve_retry(
         Ok(request) => request,
         Err(errno) => return IoctlReply::Error(errno),
     };
-    let plan = match plan_checked(operation, &request) {
+    let plan = match plan_checked(operation, &request, caller) {
         Ok(plan) => plan,
         Err(errno) => return IoctlReply::Error(errno),
     };
@@ -634,12 +643,16 @@ fn serve_retry(
         let fits = retry_fits(call.layout, &inputs, &outputs)
             .and_then(|()| retry_fits(call.layout, &[], &deferred));
         if let Err(why) = fits {
-            tracing::warn!(
-                ioctl = ioctl.name(),
-                "cannot carry this request in CUSE RETRY rounds ({why}); the per-direction \
-                 limit is {CUSE_MAX_IOCTL_BYTES} bytes without direct access (run the daemon \
-                 with CAP_SYS_PTRACE to lift it): E2BIG"
-            );
+            if let Some(held_back) = client_warning("request over the RETRY limit", caller.uid) {
+                tracing::warn!(
+                    uid = caller.uid,
+                    held_back,
+                    ioctl = ioctl.name(),
+                    "cannot carry this request in CUSE RETRY rounds ({why}); the per-direction \
+                     limit is {CUSE_MAX_IOCTL_BYTES} bytes without direct access (run the \
+                     daemon with CAP_SYS_PTRACE to lift it): E2BIG"
+                );
+            }
             return IoctlReply::Error(Errno::E2BIG);
         }
         pending.insert(Pending {
@@ -703,14 +716,14 @@ mod tests {
     #[test]
     fn the_size_limit_counts_buffers_not_their_ivs() {
         let mib = 1 << 20;
-        assert_eq!(check_size(&plan_reading(&[16, 64 * mib])), Ok(()));
-        assert_eq!(check_size(&plan_reading(&[16, 64 * mib, 32])), Ok(()));
+        assert_eq!(check_size(&plan_reading(&[16, 64 * mib]), 0), Ok(()));
+        assert_eq!(check_size(&plan_reading(&[16, 64 * mib, 32]), 0), Ok(()));
         assert_eq!(
-            check_size(&plan_reading(&[64 * mib + 1])),
+            check_size(&plan_reading(&[64 * mib + 1]), 0),
             Err(Errno::ENOMEM)
         );
         assert_eq!(
-            check_size(&plan_reading(&[64 * mib, 2 * mib])),
+            check_size(&plan_reading(&[64 * mib, 2 * mib]), 0),
             Err(Errno::ENOMEM)
         );
     }

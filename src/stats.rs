@@ -1,4 +1,5 @@
-//! Usage counters per algorithm: sessions opened, operations and bytes processed. They show a
+//! Usage counters: open files and sessions opened and closed (what is live, so that a leak
+//! shows), and per algorithm the sessions opened, operations and bytes processed. They show a
 //! system administrator (and the tests) that work really went through the daemon.
 
 use std::fmt::Write;
@@ -14,15 +15,37 @@ struct Counters {
     bytes: AtomicU64,
 }
 
-/// Counters for every algorithm id.
+/// Opened and closed counts of one kind of object.
+#[derive(Debug, Default)]
+struct Lifetimes {
+    opened: AtomicU64,
+    closed: AtomicU64,
+}
+
+impl Lifetimes {
+    fn line(&self, what: &str) -> String {
+        let opened = self.opened.load(Ordering::Relaxed);
+        let closed = self.closed.load(Ordering::Relaxed);
+        format!(
+            "# {what}: {opened} opened, {closed} closed, {} live\n",
+            opened.saturating_sub(closed)
+        )
+    }
+}
+
+/// Counters for the daemon and for every algorithm id.
 #[derive(Debug)]
 pub struct Stats {
+    files: Lifetimes,
+    sessions: Lifetimes,
     by_id: Vec<Counters>,
 }
 
 impl Default for Stats {
     fn default() -> Self {
         Stats {
+            files: Lifetimes::default(),
+            sessions: Lifetimes::default(),
             by_id: (0..CRYPTO_ALGORITHM_ALL)
                 .map(|_| Counters::default())
                 .collect(),
@@ -42,6 +65,29 @@ pub struct Snapshot {
 impl Stats {
     fn counters(&self, alg: Algorithm) -> Option<&Counters> {
         self.by_id.get(alg.id() as usize)
+    }
+
+    /// An open file of the device was opened.
+    pub fn file_opened(&self) {
+        self.files.opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An open file was released, and the `sessions` it still held with it.
+    pub fn file_closed(&self, sessions: usize) {
+        self.files.closed.fetch_add(1, Ordering::Relaxed);
+        self.sessions_closed(sessions);
+    }
+
+    /// A session was opened (each of its algorithms is counted by [`Stats::session`]).
+    pub fn session_opened(&self) {
+        self.sessions.opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `count` sessions were closed.
+    pub fn sessions_closed(&self, count: usize) {
+        self.sessions
+            .closed
+            .fetch_add(count as u64, Ordering::Relaxed);
     }
 
     /// A session using `alg` was opened.
@@ -76,13 +122,42 @@ impl Stats {
             .collect()
     }
 
-    /// A table: one line per algorithm used, `name sessions operations bytes`.
+    /// Two `#` lines with the open files and sessions opened, closed and live, then a table:
+    /// one line per algorithm used, `name sessions operations bytes`.
     pub fn render(&self) -> String {
-        let mut out = String::from("# algorithm sessions operations bytes\n");
+        let mut out = self.files.line("open files");
+        out.push_str(&self.sessions.line("sessions"));
+        out.push_str("# algorithm sessions operations bytes\n");
         for s in self.snapshot() {
             let name = s.algorithm.kernel_name().unwrap_or("?");
             let _ = writeln!(out, "{name} {} {} {}", s.sessions, s.operations, s.bytes);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_counts_are_opened_minus_closed() {
+        let stats = Stats::default();
+        for _ in 0..3 {
+            stats.file_opened();
+        }
+        for _ in 0..5 {
+            stats.session_opened();
+        }
+        stats.sessions_closed(1);
+        stats.file_closed(2);
+        let rendered = stats.render();
+        assert!(
+            rendered.starts_with(
+                "# open files: 3 opened, 1 closed, 2 live\n\
+                 # sessions: 5 opened, 3 closed, 2 live\n"
+            ),
+            "{rendered}"
+        );
     }
 }

@@ -13,6 +13,7 @@ use crate::jobs::JobRunner;
 use crate::memory::{Completion, Inputs, Plan, PlannedOperation, Region};
 use crate::session::{self, OpenFile, Session, SessionRef};
 use crate::stats::Stats;
+use crate::throttle::client_warning;
 
 mod authcrypt;
 mod crypt;
@@ -26,6 +27,8 @@ pub struct FileOps<'a> {
     pub backend: &'a dyn Backend,
     pub runner: &'a Arc<JobRunner>,
     pub stats: &'a Arc<Stats>,
+    /// The calling user, for the warnings it provokes.
+    pub uid: u32,
 }
 
 impl PlannedOperation for FileOps<'_> {
@@ -44,11 +47,15 @@ impl PlannedOperation for FileOps<'_> {
             Request::Key(params) => key::plan(params),
             Request::AsymFeatures => Ok(writes_arg_only()),
             Request::CrioGet => {
-                tracing::warn!(
-                    "CRIOGET reached the daemon: a CUSE device cannot install a file \
-                     descriptor in its caller; preload libcryptodev-crioget.so into the \
-                     client (see README); answered EINVAL"
-                );
+                if let Some(held_back) = client_warning("CRIOGET", self.uid) {
+                    tracing::warn!(
+                        uid = self.uid,
+                        held_back,
+                        "CRIOGET reached the daemon: a CUSE device cannot install a file \
+                         descriptor in its caller; preload libcryptodev-crioget.so into the \
+                         client (see README); answered EINVAL"
+                    );
+                }
                 Err(Errno::EINVAL)
             }
         }
@@ -59,7 +66,9 @@ impl PlannedOperation for FileOps<'_> {
             Request::GetSession(params) => self.new_session(params, inputs),
             Request::FreeSession(id) => {
                 // cryptodev-linux returns 0 for an unknown id (its ENOENT is unreachable).
-                self.file.remove(*id);
+                if self.file.remove(*id) {
+                    self.stats.sessions_closed(1);
+                }
                 Ok(done(None))
             }
             Request::GetSessionInfo(info) => self.session_info(info),

@@ -147,6 +147,7 @@ impl FileOps<'_> {
             self.stats.session(alg);
         }
         let ses = self.file.insert(session);
+        self.stats.session_opened();
         Ok(done(Some(Reply::Session(SessionParams { ses, ..*params }))))
     }
 
