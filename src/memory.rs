@@ -315,6 +315,7 @@ fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut Vec<u8>) -> R) ->
         if wipe {
             let used = len.min(buffer.len());
             buffer[..used].zeroize();
+            wipe_stack();
         }
         if buffer.capacity() > SCRATCH_KEPT_BYTES {
             // Zeroizing wipes the released allocation.
@@ -322,6 +323,20 @@ fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut Vec<u8>) -> R) ->
         }
         result
     })
+}
+
+/// Stack cleared below the caller after an operation that handled keys: deeper than the
+/// frames of any handler and backend call it made.
+const STACK_WIPE_BYTES: usize = 64 << 10;
+
+/// Clears the stack below the caller. Building a key schedule leaves copies of the key in the
+/// frames of the functions that built it (the value is moved into its box afterwards; only
+/// the box is wiped on drop), and those frames lie below the caller once they returned.
+#[inline(never)]
+fn wipe_stack() {
+    let mut area = [0u64; STACK_WIPE_BYTES / 8];
+    area.zeroize();
+    std::hint::black_box(&area);
 }
 
 /// `buffer` made at least `len` bytes long; the first `len`.

@@ -107,6 +107,13 @@ const PROGRAMS: &[Program] = &[
         direct_args: "",
         retry_args: Some(""),
     },
+    // Reads the daemon's memory after its client work (the guest runs it as root).
+    Program {
+        name: "residue",
+        build: Build::Static,
+        direct_args: "",
+        retry_args: Some(""),
+    },
     Program {
         name: "crioget",
         build: Build::Preloaded,
