@@ -10,7 +10,8 @@
 //!
 //! The request codes, struct layouts and constants come from `cryptodev_abi` (crate `abi/`).
 //! [`device`] ties the layers together as the CUSE device; [`stats`] counts what it served;
-//! [`throttle`] keeps warnings a client can provoke from flooding the log.
+//! [`throttle`] keeps warnings a client can provoke from flooding the log; [`sandbox`] takes
+//! the daemon's privileges away once the device exists.
 #![forbid(unsafe_code)]
 
 pub mod asym;
@@ -20,6 +21,7 @@ pub mod device;
 pub mod handlers;
 pub mod jobs;
 pub mod memory;
+pub mod sandbox;
 pub mod session;
 pub mod stats;
 pub mod throttle;

@@ -14,6 +14,7 @@ use cryptodev_cuse::cuse::server::{self, InitOptions};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
 use cryptodev_cuse::memory::{self, Access};
+use cryptodev_cuse::sandbox::{self, SandboxOptions};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum MemoryAccess {
@@ -46,8 +47,8 @@ struct Options {
     /// How the daemon reaches callers' buffers.
     #[arg(long, value_enum, default_value = "auto")]
     memory_access: MemoryAccess,
-    /// Where SIGUSR1 (and exit) write the per-algorithm usage counters; SIGUSR1 also logs
-    /// them.
+    /// Where SIGUSR1 (and exit) write the usage counters; SIGUSR1 also logs them. The file
+    /// is created at start and rewritten in place by each report.
     #[arg(long)]
     stats_file: Option<PathBuf>,
     /// Which implementation serves each algorithm's sessions.
@@ -62,6 +63,14 @@ struct Options {
     /// started on. 0 turns it off.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     software_below: usize,
+    /// Once the device exists, run as USER (default: the `cryptodev` system user if it
+    /// exists, else nobody), with CAP_SYS_PTRACE only in direct memory mode and a seccomp
+    /// allowlist of system calls.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// Keep root, every capability and every system call (for debugging only).
+    #[arg(long)]
+    no_sandbox: bool,
     /// The CUSE control device.
     #[arg(long, default_value = "/dev/cuse", hide = true)]
     cuse_device: PathBuf,
@@ -128,6 +137,34 @@ fn run(options: &Options) -> Result<(), String> {
     if !options.foreground {
         nix::unistd::daemon(false, false).map_err(|e| format!("detaching: {e}"))?;
     }
+    // Opened while the daemon may still create it; rewritten in place from then on.
+    let stats_file = options
+        .stats_file
+        .as_deref()
+        .map(|path| {
+            std::fs::File::create(path)
+                .map(|file| StatsFile {
+                    path: path.to_owned(),
+                    file,
+                })
+                .map_err(|e| format!("statistics file {}: {e}", path.display()))
+        })
+        .transpose()?
+        .map(Arc::new);
+    // Before any thread starts: credentials and capabilities are per thread.
+    if options.no_sandbox {
+        tracing::warn!(
+            "--no-sandbox: the daemon keeps root, every capability and every system call \
+             while it reads and writes its callers' memory; use it for debugging only"
+        );
+    } else {
+        let confinement = sandbox::enter(&SandboxOptions {
+            user: options.user.clone(),
+            keep_ptrace: access == Access::Direct,
+        })
+        .map_err(|e| format!("entering the sandbox: {e} (--no-sandbox skips it)"))?;
+        tracing::info!("sandbox: {confinement}");
+    }
 
     let device = Arc::new(
         CryptoDevice::new(Arc::new(backend), options.threads)
@@ -137,12 +174,14 @@ fn run(options: &Options) -> Result<(), String> {
 
     let signal_shutdown = Arc::clone(&shutdown);
     let signal_device = Arc::clone(&device);
-    let stats_file = options.stats_file.clone();
+    let signal_stats_file = stats_file.clone();
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || loop {
             match signals.wait() {
-                Ok(Signal::SIGUSR1) => report_stats(&signal_device, stats_file.as_deref()),
+                Ok(Signal::SIGUSR1) => {
+                    report_stats(&signal_device, signal_stats_file.as_deref());
+                }
                 Ok(signal) => {
                     tracing::info!(%signal, "shutting down");
                     signal_shutdown.trigger();
@@ -164,21 +203,33 @@ fn run(options: &Options) -> Result<(), String> {
         "serving"
     );
     let served = server::serve(channel, device.clone(), shutdown, options.threads);
-    if options.stats_file.is_some() {
-        report_stats(&device, options.stats_file.as_deref());
+    if stats_file.is_some() {
+        report_stats(&device, stats_file.as_deref());
     }
     served.map_err(|e| e.to_string())?;
     tracing::info!("device removed");
     Ok(())
 }
 
+/// Where the usage counters are written: opened at start, rewritten in place.
+#[derive(Debug)]
+struct StatsFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
 /// Logs the usage counters and writes them to `file`, if given.
-fn report_stats(device: &CryptoDevice, file: Option<&std::path::Path>) {
+fn report_stats(device: &CryptoDevice, file: Option<&StatsFile>) {
+    use std::os::unix::fs::FileExt;
     let table = device.stats().render();
     tracing::info!("usage per algorithm:\n{table}");
-    if let Some(file) = file {
-        if let Err(e) = std::fs::write(file, &table) {
-            tracing::warn!(path = %file.display(), "cannot write statistics: {e}");
+    if let Some(out) = file {
+        let written = out
+            .file
+            .set_len(0)
+            .and_then(|()| out.file.write_all_at(table.as_bytes(), 0));
+        if let Err(e) = written {
+            tracing::warn!(path = %out.path.display(), "cannot write statistics: {e}");
         }
     }
 }

@@ -107,6 +107,14 @@ const PROGRAMS: &[Program] = &[
         direct_args: "",
         retry_args: Some(""),
     },
+    // The daemon's credentials, capabilities, no_new_privs, seccomp and dumpability; the
+    // device, then the memory mode the daemon runs in.
+    Program {
+        name: "confinement",
+        build: Build::Static,
+        direct_args: "- direct",
+        retry_args: Some("- retry"),
+    },
     // Reads the daemon's memory after its client work (the guest runs it as root).
     Program {
         name: "residue",

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <crypto/cryptodev.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -158,6 +159,13 @@ void transcript_u32(uint32_t v);
 void transcript_checkpoint(const char *label);
 /* Prints "TRANSCRIPT <hex>". */
 void transcript_print(void);
+
+/*
+ * The daemon's pid, for programs that inspect the daemon process: argv[index] if given and
+ * not "-", else $CRYPTODEV_DAEMON_PID, else the only process whose /proc/PID/comm is
+ * "cryptodev-cuse" (dies if there is none or more than one).
+ */
+pid_t daemon_pid(int argc, char **argv, int index);
 
 #ifdef WITH_LIBCRYPTO
 /* The last OpenSSL failure, as text; ossl_fail() records it and returns -1. */

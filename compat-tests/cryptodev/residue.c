@@ -26,7 +26,6 @@
 
 #include "common.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -195,77 +194,6 @@ static void make_needles(void)
 
 			add_needle(control_ct + off, CONTROL_WINDOW, -1, off);
 		}
-}
-
-/* ---- the daemon ---------------------------------------------------------------------- */
-
-static int read_comm(pid_t pid, char *comm, size_t size)
-{
-	char path[64];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -1;
-	n = fread(comm, 1, size - 1, f);
-	fclose(f);
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-	return 0;
-}
-
-static pid_t find_daemon(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = 0;
-	unsigned count = 0;
-
-	if (d == NULL)
-		die("daemon", "opendir(/proc): %s", errno_name(errno));
-	while ((e = readdir(d)) != NULL) {
-		char comm[64];
-		pid_t pid;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
-		    strspn(e->d_name, "0123456789") != strlen(e->d_name) ||
-		    strlen(e->d_name) > 9)
-			continue;
-		pid = (pid_t)strtol(e->d_name, NULL, 10);
-		if (read_comm(pid, comm, sizeof(comm)) != 0 ||
-		    strcmp(comm, "cryptodev-cuse") != 0)
-			continue;
-		count++;
-		found = pid;
-	}
-	closedir(d);
-	if (count == 0)
-		die("daemon", "no process named cryptodev-cuse; give DAEMON_PID or set "
-			      "CRYPTODEV_DAEMON_PID");
-	if (count > 1)
-		die("daemon", "%u processes named cryptodev-cuse; give DAEMON_PID or set "
-			      "CRYPTODEV_DAEMON_PID", count);
-	return found;
-}
-
-static pid_t daemon_pid(int argc, char **argv)
-{
-	const char *arg = opt_arg(argc, argv, 2);
-	uint64_t v;
-
-	if (arg == NULL) {
-		arg = getenv("CRYPTODEV_DAEMON_PID");
-		if (arg != NULL && arg[0] == '\0')
-			arg = NULL;
-	}
-	if (arg == NULL)
-		return find_daemon();
-	v = parse_u64("daemon pid", arg);
-	if (v == 0 || v > INT32_MAX)
-		die("args", "bad daemon pid: %s", arg);
-	return (pid_t)v;
 }
 
 /* ---- the client's work --------------------------------------------------------------- */
@@ -551,7 +479,7 @@ int main(int argc, char **argv)
 	int memfd;
 
 	test_init("residue");
-	pid = daemon_pid(argc, argv);
+	pid = daemon_pid(argc, argv, 2);
 	note("device %s, daemon pid %d", dev, (int)pid);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	memfd = open(path, O_RDONLY | O_CLOEXEC);
