@@ -12,6 +12,7 @@ use crate::backend::Backend;
 use crate::cuse::{Caller, Channel, Device, IoctlCall, IoctlReply};
 use crate::handlers::FileOps;
 use crate::jobs::JobRunner;
+use crate::limits::{Limits, Quotas};
 use crate::memory;
 use crate::session::OpenFile;
 use crate::stats::Stats;
@@ -23,6 +24,7 @@ pub struct CryptoDevice {
     backend: Arc<dyn Backend>,
     jobs: Arc<JobRunner>,
     stats: Arc<Stats>,
+    quotas: Arc<Quotas>,
 }
 
 impl std::fmt::Debug for CryptoDevice {
@@ -44,7 +46,19 @@ impl CryptoDevice {
             backend,
             jobs,
             stats: Arc::new(Stats::default()),
+            quotas: Quotas::new(Limits::for_this_machine()),
         })
+    }
+
+    /// The same device with other limits on what each user may hold.
+    pub fn with_limits(mut self, limits: Limits) -> CryptoDevice {
+        self.quotas = Quotas::new(limits);
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.quotas.limits()
     }
 
     /// Lets finished asynchronous jobs wake poll waiters through `channel`.
@@ -73,8 +87,9 @@ impl CryptoDevice {
 
 impl Device for CryptoDevice {
     fn open(&self, caller: &Caller, _flags: u32) -> Result<u64, Errno> {
+        self.quotas.open_file(caller.uid)?;
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
-        self.files().insert(fh, Arc::new(OpenFile::default()));
+        self.files().insert(fh, Arc::new(OpenFile::new(caller.uid)));
         self.stats.file_opened();
         tracing::debug!(fh, pid = caller.pid, "open");
         Ok(fh)
@@ -86,6 +101,7 @@ impl Device for CryptoDevice {
         };
         let sessions = file.session_count();
         self.stats.file_closed(sessions);
+        self.quotas.file_closed(file.owner, sessions);
         tracing::debug!(fh, sessions, "release");
     }
 
@@ -103,6 +119,7 @@ impl Device for CryptoDevice {
             backend: self.backend.as_ref(),
             runner: &self.jobs,
             stats: &self.stats,
+            quotas: &self.quotas,
             uid: caller.uid,
         };
         memory::serve_round(call, caller, ioctl, &ops, &file.pending)

@@ -11,6 +11,8 @@ use cryptodev_abi::CryptParams;
 use nix::errno::Errno;
 use zeroize::Zeroizing;
 
+use crate::limits::HeldBytes;
+
 /// Jobs one open file may have submitted and not yet fetched; more is EBUSY.
 pub const QUEUE_LIMIT: usize = 64;
 
@@ -44,6 +46,8 @@ pub struct FinishedJob {
     pub params: CryptParams,
     pub result: Result<(), Errno>,
     pub output: CryptOutput,
+    /// The bytes charged to the submitter's user until the job is fetched or dropped.
+    pub holding: Option<HeldBytes>,
 }
 
 #[derive(Debug, Default)]
@@ -214,6 +218,7 @@ mod tests {
             },
             result: Ok(()),
             output: CryptOutput::default(),
+            holding: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod cuse;
 pub mod device;
 pub mod handlers;
 pub mod jobs;
+pub mod limits;
 pub mod memory;
 pub mod sandbox;
 pub mod session;

@@ -13,6 +13,7 @@ use cryptodev_cuse::backend::router::SelectedBackend;
 use cryptodev_cuse::cuse::server::{self, InitOptions};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
+use cryptodev_cuse::limits::{self, Limits};
 use cryptodev_cuse::memory::{self, Access};
 use cryptodev_cuse::sandbox::{self, SandboxOptions};
 
@@ -63,6 +64,17 @@ struct Options {
     /// started on. 0 turns it off.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     software_below: usize,
+    /// Open files of /dev/crypto one user may have open at once (ENFILE beyond).
+    #[arg(long, value_name = "COUNT", default_value_t = limits::DEFAULT_FILES_PER_UID)]
+    max_files_per_uid: usize,
+    /// Sessions one user may have at once (CIOCGSESSION ENOMEM beyond).
+    #[arg(long, value_name = "COUNT", default_value_t = limits::DEFAULT_SESSIONS_PER_UID)]
+    max_sessions_per_uid: usize,
+    /// Bytes the daemon holds for operations in progress and unfetched asynchronous jobs of
+    /// all users (default: a quarter of the memory, 128 MiB to 1 GiB); one user may hold
+    /// half (ENOMEM, or EBUSY for a submission, beyond).
+    #[arg(long, value_name = "BYTES")]
+    max_held_bytes: Option<usize>,
     /// Once the device exists, run as USER (default: the `cryptodev` system user if it
     /// exists, else nobody), with CAP_SYS_PTRACE only in direct memory mode and a seccomp
     /// allowlist of system calls.
@@ -137,6 +149,20 @@ fn run(options: &Options) -> Result<(), String> {
     if !options.foreground {
         nix::unistd::daemon(false, false).map_err(|e| format!("detaching: {e}"))?;
     }
+    let mut limits = Limits::for_this_machine();
+    limits.files_per_uid = options.max_files_per_uid;
+    limits.sessions_per_uid = options.max_sessions_per_uid;
+    if let Some(bytes) = options.max_held_bytes {
+        limits.held_bytes = bytes;
+        limits.held_bytes_per_uid = bytes / 2;
+    }
+    tracing::info!(
+        files_per_uid = limits.files_per_uid,
+        sessions_per_uid = limits.sessions_per_uid,
+        held_bytes = limits.held_bytes,
+        held_bytes_per_uid = limits.held_bytes_per_uid,
+        "limits"
+    );
     // Opened while the daemon may still create it; rewritten in place from then on.
     let stats_file = options
         .stats_file
@@ -168,7 +194,8 @@ fn run(options: &Options) -> Result<(), String> {
 
     let device = Arc::new(
         CryptoDevice::new(Arc::new(backend), options.threads)
-            .map_err(|e| format!("job threads: {e}"))?,
+            .map_err(|e| format!("job threads: {e}"))?
+            .with_limits(limits),
     );
     device.attach_channel(Arc::clone(&channel));
 

@@ -35,6 +35,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::cuse::wire::CUSE_MAX_IOCTL_BYTES;
 pub use crate::cuse::Region;
 use crate::cuse::{retry_fits, Caller, IoctlCall, IoctlReply};
+use crate::limits::HeldBytes;
 use crate::throttle::client_warning;
 
 /// Largest buffer of one operation (its data: source, destination, associated data): bounds
@@ -71,11 +72,13 @@ impl AsRef<Plan> for Plan {
 }
 
 impl Plan {
-    fn read_bytes(&self) -> usize {
+    /// Bytes read from the caller.
+    pub fn read_bytes(&self) -> usize {
         self.reads.iter().map(|r| r.len).sum()
     }
 
-    fn write_bytes(&self) -> usize {
+    /// Bytes written to the caller.
+    pub fn write_bytes(&self) -> usize {
         self.writes.iter().map(|r| r.len).sum()
     }
 }
@@ -197,6 +200,10 @@ impl Completion {
 pub trait PlannedOperation {
     /// The caller memory `request` needs. Checks that need no caller memory fail here.
     fn plan(&self, request: &Request) -> Result<Plan, Errno>;
+
+    /// Charges what running `plan` will hold to its user, until the guard is dropped; fails
+    /// with the errno the operation gives over the limit.
+    fn hold(&self, request: &Request, plan: &Plan) -> Result<Option<HeldBytes>, Errno>;
 
     /// Runs `request` on the bytes read for `plan`. What a plan depends on besides the request
     /// (a session's algorithms, a queued job) may have changed since: the handler checks,
@@ -445,6 +452,10 @@ fn serve_direct(
     if pid.as_raw() <= 0 && needs_caller {
         return unreachable_caller(Errno::ESRCH);
     }
+    let _held = match operation.hold(&request, &plan) {
+        Ok(held) => held,
+        Err(errno) => return IoctlReply::Error(errno),
+    };
     let result = with_scratch(plan.read_bytes(), plan.reads_secrets, |buffer| {
         match read_remote(pid, &plan.reads, buffer) {
             Ok(()) => {}
@@ -688,6 +699,10 @@ fn serve_retry(
             return IoctlReply::Error(Errno::EINVAL);
         }
     }
+    let _held = match operation.hold(&request, &plan) {
+        Ok(held) => held,
+        Err(errno) => return IoctlReply::Error(errno),
+    };
     let done = with_scratch(rest.len(), plan.reads_secrets, |buffer| {
         let buffer = at_least(buffer, rest.len());
         buffer.copy_from_slice(rest);

@@ -72,6 +72,8 @@ pub fn lock(session: &SessionRef) -> MutexGuard<'_, Session> {
 /// The state of one open file of the device.
 #[derive(Debug, Default)]
 pub struct OpenFile {
+    /// The user who opened it, charged for what it holds (`crate::limits`).
+    pub owner: u32,
     sessions: Mutex<HashMap<u32, SessionRef>>,
     /// RETRY rounds in flight on this file.
     pub pending: PendingRetries,
@@ -80,6 +82,14 @@ pub struct OpenFile {
 }
 
 impl OpenFile {
+    /// A fresh open file of `owner`.
+    pub fn new(owner: u32) -> OpenFile {
+        OpenFile {
+            owner,
+            ..OpenFile::default()
+        }
+    }
+
     fn table(&self) -> MutexGuard<'_, HashMap<u32, SessionRef>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }

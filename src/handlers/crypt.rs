@@ -242,6 +242,9 @@ impl FileOps<'_> {
                 Zeroizing::new(src.to_vec()),
             )
         };
+        let holding = self
+            .quotas
+            .hold(self.file.owner, data.len(), Errno::EBUSY)?;
         self.file.jobs.reserve(params.len as usize)?;
         let queue = Arc::clone(&self.file.jobs);
         let runner = Arc::clone(self.runner);
@@ -272,6 +275,7 @@ impl FileOps<'_> {
                 params,
                 result,
                 output,
+                holding: Some(holding),
             }) {
                 runner.wake(kh);
             }

@@ -10,6 +10,7 @@ use nix::errno::Errno;
 
 use crate::backend::{Backend, BackendError};
 use crate::jobs::JobRunner;
+use crate::limits::{HeldBytes, Quotas};
 use crate::memory::{Completion, Inputs, Plan, PlannedOperation, Region};
 use crate::session::{self, OpenFile, Session, SessionRef};
 use crate::stats::Stats;
@@ -27,6 +28,8 @@ pub struct FileOps<'a> {
     pub backend: &'a dyn Backend,
     pub runner: &'a Arc<JobRunner>,
     pub stats: &'a Arc<Stats>,
+    /// What each user holds; the file's owner is charged for its sessions and data.
+    pub quotas: &'a Arc<Quotas>,
     /// The calling user, for the warnings it provokes.
     pub uid: u32,
 }
@@ -61,6 +64,19 @@ impl PlannedOperation for FileOps<'_> {
         }
     }
 
+    fn hold(&self, request: &Request, plan: &Plan) -> Result<Option<HeldBytes>, Errno> {
+        let bytes = plan.read_bytes().max(plan.write_bytes());
+        if bytes == 0 {
+            return Ok(None);
+        }
+        // A submission over the limit is refused like one over the queue's own limit.
+        let errno = match request {
+            Request::AsyncCrypt(_) => Errno::EBUSY,
+            _ => Errno::ENOMEM,
+        };
+        self.quotas.hold(self.file.owner, bytes, errno).map(Some)
+    }
+
     fn execute(&self, request: &Request, plan: &Plan, inputs: &mut Inputs<'_>) -> Completion {
         let result = match request {
             Request::GetSession(params) => self.new_session(params, inputs),
@@ -68,6 +84,7 @@ impl PlannedOperation for FileOps<'_> {
                 // cryptodev-linux returns 0 for an unknown id (its ENOENT is unreachable).
                 if self.file.remove(*id) {
                     self.stats.sessions_closed(1);
+                    self.quotas.session_closed(self.file.owner);
                 }
                 Ok(done(None))
             }

@@ -136,6 +136,7 @@ impl FileOps<'_> {
                 .map_err(backend_errno("hash session"))?;
             session.hash = Some(HashState { alg, ctx });
         }
+        self.quotas.open_session(self.file.owner)?;
         for alg in [
             session.cipher.as_ref().map(|c| c.alg),
             session.aead.as_ref().map(|a| a.alg),
