@@ -19,7 +19,7 @@ use crate::stats::Stats;
 
 /// The cryptodev device.
 pub struct CryptoDevice {
-    files: Mutex<HashMap<u64, Arc<OpenFile>>>,
+    files: Mutex<HashMap<u64, Arc<FileOps>>>,
     next_fh: AtomicU64,
     backend: Arc<dyn Backend>,
     jobs: Arc<JobRunner>,
@@ -70,7 +70,7 @@ impl CryptoDevice {
         });
     }
 
-    fn files(&self) -> MutexGuard<'_, HashMap<u64, Arc<OpenFile>>> {
+    fn files(&self) -> MutexGuard<'_, HashMap<u64, Arc<FileOps>>> {
         self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -89,16 +89,24 @@ impl Device for CryptoDevice {
     fn open(&self, caller: &Caller, _flags: u32) -> Result<u64, Errno> {
         self.quotas.open_file(caller.uid)?;
         let fh = self.next_fh.fetch_add(1, Ordering::Relaxed);
-        self.files().insert(fh, Arc::new(OpenFile::new(caller.uid)));
+        let ops = FileOps {
+            file: OpenFile::new(caller.uid),
+            backend: Arc::clone(&self.backend),
+            runner: Arc::clone(&self.jobs),
+            stats: Arc::clone(&self.stats),
+            quotas: Arc::clone(&self.quotas),
+        };
+        self.files().insert(fh, Arc::new(ops));
         self.stats.file_opened();
         tracing::debug!(fh, pid = caller.pid, "open");
         Ok(fh)
     }
 
     fn release(&self, fh: u64) {
-        let Some(file) = self.files().remove(&fh) else {
+        let Some(ops) = self.files().remove(&fh) else {
             return;
         };
+        let file = &ops.file;
         let sessions = file.session_count();
         self.stats.file_closed(sessions);
         self.quotas.file_closed(file.owner, sessions);
@@ -106,7 +114,7 @@ impl Device for CryptoDevice {
     }
 
     fn ioctl(&self, caller: &Caller, call: &IoctlCall<'_>) -> IoctlReply {
-        let Some(file) = self.files().get(&call.fh).cloned() else {
+        let Some(ops) = self.files().get(&call.fh).cloned() else {
             return IoctlReply::Error(Errno::EBADF);
         };
         // Any other request code: EINVAL, as cryptodev-linux answers (not ENOTTY).
@@ -114,19 +122,11 @@ impl Device for CryptoDevice {
             tracing::debug!(cmd = format_args!("{:#010x}", call.cmd), "unknown ioctl");
             return IoctlReply::Error(Errno::EINVAL);
         };
-        let ops = FileOps {
-            file: &file,
-            backend: self.backend.as_ref(),
-            runner: &self.jobs,
-            stats: &self.stats,
-            quotas: &self.quotas,
-            uid: caller.uid,
-        };
-        memory::serve_round(call, caller, ioctl, &ops, &file.pending)
+        memory::serve_round(call, caller, ioctl, &ops, &ops.file.pending)
     }
 
     fn poll(&self, fh: u64, kh: u64, _events: u32, notify: bool) -> Result<u32, Errno> {
-        let file = self.files().get(&fh).cloned().ok_or(Errno::EBADF)?;
-        Ok(file.jobs.readiness(notify.then_some(kh)))
+        let ops = self.files().get(&fh).cloned().ok_or(Errno::EBADF)?;
+        Ok(ops.file.jobs.readiness(notify.then_some(kh)))
     }
 }

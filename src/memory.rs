@@ -24,9 +24,9 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use cryptodev_abi::{Ioctl, Reply, Request};
+use cryptodev_abi::{Ioctl, Layout, Reply, Request};
 use nix::errno::Errno;
 use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
 use nix::unistd::Pid;
@@ -34,13 +34,18 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::cuse::wire::CUSE_MAX_IOCTL_BYTES;
 pub use crate::cuse::Region;
-use crate::cuse::{retry_fits, Caller, IoctlCall, IoctlReply};
+use crate::cuse::{retry_fits, Caller, Deferred, IoctlCall, IoctlReply};
 use crate::limits::HeldBytes;
 use crate::throttle::client_warning;
 
 /// Largest buffer of one operation (its data: source, destination, associated data): bounds
 /// what a client can make the daemon allocate. Beyond it the ioctl fails with ENOMEM.
 pub const MAX_OPERATION_BYTES: usize = 64 << 20;
+
+/// Operations that read or write this much are lengthy: served on the transport's lane for
+/// lengthy work ([`IoctlReply::Later`]), fair between users, so that they never hold up the
+/// workers that serve short requests.
+pub const LENGTHY_BYTES: usize = 1 << 20;
 
 /// What one operation may read or write on top of its largest buffer: IVs, digests, tags,
 /// keys, a second buffer. An operation on exactly [`MAX_OPERATION_BYTES`] of data with an IV
@@ -58,6 +63,9 @@ pub struct Plan {
     pub writes_arg: bool,
     /// Whether the bytes read hold key material, to be wiped once the operation has run.
     pub reads_secrets: bool,
+    /// Whether running it takes long whatever its size (CIOCKEY): it is then served on the
+    /// transport's lane for lengthy work, as operations of [`LENGTHY_BYTES`] or more are.
+    pub lengthy: bool,
     /// Written later, by the ioctl that delivers this operation's results (CIOCASYNCFETCH),
     /// together with an argument struct like this one's. In RETRY mode they must fit one
     /// round as well, or the operation is refused now: accepted, its results could never be
@@ -72,6 +80,10 @@ impl AsRef<Plan> for Plan {
 }
 
 impl Plan {
+    fn is_lengthy(&self) -> bool {
+        self.lengthy || self.read_bytes().max(self.write_bytes()) >= LENGTHY_BYTES
+    }
+
     /// Bytes read from the caller.
     pub fn read_bytes(&self) -> usize {
         self.reads.iter().map(|r| r.len).sum()
@@ -286,11 +298,11 @@ impl PendingRetries {
 
 /// Serves one round of `call` for `operation`: directly if the connection runs restricted
 /// ioctls, else in RETRY rounds.
-pub fn serve_round(
+pub fn serve_round<O: PlannedOperation + Send + Sync + 'static>(
     call: &IoctlCall<'_>,
     caller: &Caller,
     ioctl: Ioctl,
-    operation: &dyn PlannedOperation,
+    operation: &Arc<O>,
     pending: &PendingRetries,
 ) -> IoctlReply {
     if call.restricted {
@@ -419,11 +431,11 @@ fn check_fits(ioctl: Ioctl, completion: &Completion, plan: &Plan, inputs: &Input
 
 /// The direct path: the argument struct came with the request, its buffers are reached with
 /// process_vm_readv/writev.
-fn serve_direct(
+fn serve_direct<O: PlannedOperation + Send + Sync + 'static>(
     call: &IoctlCall<'_>,
     caller: &Caller,
     ioctl: Ioctl,
-    operation: &dyn PlannedOperation,
+    operation: &Arc<O>,
 ) -> IoctlReply {
     let arg = arg_region(call, ioctl);
     let mut arg_bytes = Zeroizing::new(vec![0u8; arg.len]);
@@ -442,7 +454,7 @@ fn serve_direct(
         Ok(request) => request,
         Err(errno) => return IoctlReply::Error(errno),
     };
-    let plan = match plan_checked(operation, &request, caller) {
+    let plan = match plan_checked(operation.as_ref(), &request, caller) {
         Ok(plan) => plan,
         Err(errno) => return IoctlReply::Error(errno),
     };
@@ -452,10 +464,51 @@ fn serve_direct(
     if pid.as_raw() <= 0 && needs_caller {
         return unreachable_caller(Errno::ESRCH);
     }
-    let _held = match operation.hold(&request, &plan) {
+    let held = match operation.hold(&request, &plan) {
         Ok(held) => held,
         Err(errno) => return IoctlReply::Error(errno),
     };
+    let layout = call.layout;
+    if plan.is_lengthy() {
+        let operation = Arc::clone(operation);
+        return IoctlReply::Later(Deferred {
+            owner: caller.uid,
+            work: Box::new(move || {
+                let _held = held;
+                run_direct(
+                    layout,
+                    pid,
+                    ioctl,
+                    operation.as_ref(),
+                    &request,
+                    &plan,
+                    &arg_bytes,
+                )
+            }),
+        });
+    }
+    let _held = held;
+    run_direct(
+        layout,
+        pid,
+        ioctl,
+        operation.as_ref(),
+        &request,
+        &plan,
+        &arg_bytes,
+    )
+}
+
+/// Reads the caller's memory for `plan`, runs the operation, writes its results back.
+fn run_direct(
+    layout: Layout,
+    pid: Pid,
+    ioctl: Ioctl,
+    operation: &dyn PlannedOperation,
+    request: &Request,
+    plan: &Plan,
+    arg_bytes: &[u8],
+) -> IoctlReply {
     let result = with_scratch(plan.read_bytes(), plan.reads_secrets, |buffer| {
         match read_remote(pid, &plan.reads, buffer) {
             Ok(()) => {}
@@ -465,8 +518,8 @@ fn serve_direct(
             Err(errno) => return Err(IoctlReply::Error(errno)),
         }
         let mut inputs = Inputs::new(&mut buffer[..plan.read_bytes()], &plan.reads);
-        let completion = operation.execute(&request, &plan, &mut inputs);
-        if !check_fits(ioctl, &completion, &plan, &inputs) {
+        let completion = operation.execute(request, plan, &mut inputs);
+        if !check_fits(ioctl, &completion, plan, &inputs) {
             return Err(IoctlReply::Error(Errno::EIO));
         }
         if let Err(errno) = write_remote(pid, &plan.writes, &completion.outputs, &inputs) {
@@ -482,7 +535,7 @@ fn serve_direct(
     if let (true, Some(reply)) = (plan.writes_arg, reply) {
         // The kernel copies it to the caller after this reply; a fault there reaches the
         // caller as EFAULT, unseen by us.
-        match reply_struct(call, &arg_bytes, &reply) {
+        match reply_struct(layout, arg_bytes, &reply) {
             Ok(bytes) => output = bytes,
             Err(errno) => result = Err(errno),
         }
@@ -506,9 +559,9 @@ fn unreachable_caller(errno: Errno) -> IoctlReply {
 
 /// The argument struct as the caller gets it back: its own bytes with the reply's fields
 /// (padding and unused fields keep what the caller wrote).
-fn reply_struct(call: &IoctlCall<'_>, arg_bytes: &[u8], reply: &Reply) -> Result<Vec<u8>, Errno> {
+fn reply_struct(layout: Layout, arg_bytes: &[u8], reply: &Reply) -> Result<Vec<u8>, Errno> {
     let mut bytes = arg_bytes.to_vec();
-    reply.encode_into(call.layout, &mut bytes).map_err(|e| {
+    reply.encode_into(layout, &mut bytes).map_err(|e| {
         tracing::error!("reply does not fit its struct: {e}");
         Errno::EIO
     })?;
@@ -615,11 +668,11 @@ fn write_remote(
 }
 
 /// The RETRY path.
-fn serve_retry(
+fn serve_retry<O: PlannedOperation + Send + Sync + 'static>(
     call: &IoctlCall<'_>,
     caller: &Caller,
     ioctl: Ioctl,
-    operation: &dyn PlannedOperation,
+    operation: &Arc<O>,
     pending: &PendingRetries,
 ) -> IoctlReply {
     let arg = arg_region(call, ioctl);
@@ -643,7 +696,7 @@ fn serve_retry(
         Ok(request) => request,
         Err(errno) => return IoctlReply::Error(errno),
     };
-    let plan = match plan_checked(operation, &request, caller) {
+    let plan = match plan_checked(operation.as_ref(), &request, caller) {
         Ok(plan) => plan,
         Err(errno) => return IoctlReply::Error(errno),
     };
@@ -699,34 +752,80 @@ fn serve_retry(
             return IoctlReply::Error(Errno::EINVAL);
         }
     }
-    let _held = match operation.hold(&request, &plan) {
+    let held = match operation.hold(&request, &plan) {
         Ok(held) => held,
         Err(errno) => return IoctlReply::Error(errno),
     };
-    let done = with_scratch(rest.len(), plan.reads_secrets, |buffer| {
-        let buffer = at_least(buffer, rest.len());
-        buffer.copy_from_slice(rest);
-        let mut inputs = Inputs::new(buffer, &plan.reads);
-        let completion = operation.execute(&request, &plan, &mut inputs);
-        if !check_fits(ioctl, &completion, &plan, &inputs) {
-            return None;
-        }
-        let mut output = Vec::with_capacity(out_bytes);
-        for data in &completion.outputs {
-            output.extend_from_slice(data.bytes(&inputs));
-        }
-        Some((completion.result, completion.reply, output))
-    });
-    let Some((mut result, reply, mut output)) = done else {
-        return IoctlReply::Error(Errno::EIO);
-    };
-    if let (true, Some(reply)) = (plan.writes_arg, reply) {
-        match reply_struct(call, arg_bytes, &reply) {
-            Ok(bytes) => output.extend_from_slice(&bytes),
-            Err(errno) => result = Err(errno),
-        }
+    let layout = call.layout;
+    if plan.is_lengthy() {
+        let operation = Arc::clone(operation);
+        let input = Zeroizing::new(rest.to_vec());
+        let arg_bytes = Zeroizing::new(arg_bytes.to_vec());
+        return IoctlReply::Later(Deferred {
+            owner: caller.uid,
+            work: Box::new(move || {
+                let _held = held;
+                let final_round = FinalRound {
+                    layout,
+                    ioctl,
+                    input: &input,
+                    arg_bytes: &arg_bytes,
+                    out_bytes,
+                };
+                final_round.run(operation.as_ref(), &request, &plan)
+            }),
+        });
     }
-    finish(result, output)
+    let _held = held;
+    let final_round = FinalRound {
+        layout,
+        ioctl,
+        input: rest,
+        arg_bytes,
+        out_bytes,
+    };
+    final_round.run(operation.as_ref(), &request, &plan)
+}
+
+/// The last round of a RETRY ioctl: the caller's memory came with it.
+struct FinalRound<'a> {
+    layout: Layout,
+    ioctl: Ioctl,
+    /// The read regions' bytes, back to back.
+    input: &'a [u8],
+    arg_bytes: &'a [u8],
+    /// What the kernel reserved for the output.
+    out_bytes: usize,
+}
+
+impl FinalRound<'_> {
+    /// Runs the operation on the input; the reply carries every output, the struct last.
+    fn run(&self, operation: &dyn PlannedOperation, request: &Request, plan: &Plan) -> IoctlReply {
+        let done = with_scratch(self.input.len(), plan.reads_secrets, |buffer| {
+            let buffer = at_least(buffer, self.input.len());
+            buffer.copy_from_slice(self.input);
+            let mut inputs = Inputs::new(buffer, &plan.reads);
+            let completion = operation.execute(request, plan, &mut inputs);
+            if !check_fits(self.ioctl, &completion, plan, &inputs) {
+                return None;
+            }
+            let mut output = Vec::with_capacity(self.out_bytes);
+            for data in &completion.outputs {
+                output.extend_from_slice(data.bytes(&inputs));
+            }
+            Some((completion.result, completion.reply, output))
+        });
+        let Some((mut result, reply, mut output)) = done else {
+            return IoctlReply::Error(Errno::EIO);
+        };
+        if let (true, Some(reply)) = (plan.writes_arg, reply) {
+            match reply_struct(self.layout, self.arg_bytes, &reply) {
+                Ok(bytes) => output.extend_from_slice(&bytes),
+                Err(errno) => result = Err(errno),
+            }
+        }
+        finish(result, output)
+    }
 }
 
 #[cfg(test)]

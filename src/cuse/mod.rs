@@ -14,6 +14,7 @@ use cryptodev_abi::Layout;
 use nix::errno::Errno;
 
 pub mod channel;
+pub mod lane;
 pub mod request;
 pub mod server;
 pub mod wire;
@@ -66,7 +67,7 @@ impl IoctlCall<'_> {
 }
 
 /// How a device answers one ioctl round.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum IoctlReply {
     /// The ioctl returns `result`; `output` is scattered over the previous round's
     /// out-regions in order, or copied to the argument struct of a restricted ioctl (it may
@@ -80,6 +81,26 @@ pub enum IoctlReply {
     },
     /// The ioctl fails with this errno.
     Error(Errno),
+    /// The answer takes long to compute: the transport computes it on its lane for lengthy
+    /// work and answers from there, so that the workers reading requests stay free for
+    /// short ones.
+    Later(Deferred),
+}
+
+/// Work that computes an ioctl's answer, queued behind the other lengthy work of its owner.
+pub struct Deferred {
+    /// Whose work it is: the lane takes the owners' queues in turn, so one owner's pile of
+    /// work does not hold up another's.
+    pub owner: u32,
+    pub work: Box<dyn FnOnce() -> IoctlReply + Send>,
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deferred")
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A character device served over CUSE.

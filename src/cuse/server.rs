@@ -12,6 +12,7 @@ use cryptodev_abi::Layout;
 use nix::errno::Errno;
 
 use super::channel::{Channel, REQUEST_BUFFER_SIZE};
+use super::lane::Lane;
 use super::request::{Operation, ParseError, Request};
 use super::wire::*;
 use super::{Caller, Device, IoctlCall, IoctlReply};
@@ -217,15 +218,20 @@ pub fn serve(
         busy: AtomicUsize::new(0),
         failure: Mutex::new(None),
     });
+    // Lengthy work may use all but one CPU's worth of threads: one worker is always left
+    // for short requests.
+    let lane = Lane::start(threads.saturating_sub(1).max(1)).map_err(ServeError::Spawn)?;
     for index in 0..threads.max(1) {
         let channel = Arc::clone(&channel);
         let device = Arc::clone(&device);
         let worker_shutdown = Arc::clone(&shutdown);
         let pool = Arc::clone(&pool);
+        let lane = Arc::clone(&lane);
         let spawned = thread::Builder::new()
             .name(format!("cuse-worker-{index}"))
             .spawn(move || {
-                if let Err(e) = worker(&channel, device.as_ref(), &worker_shutdown, &pool) {
+                let served = worker(&channel, device.as_ref(), &worker_shutdown, &pool, &lane);
+                if let Err(e) = served {
                     pool.failure
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -244,6 +250,9 @@ pub fn serve(
     while pool.busy.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(1));
     }
+    if lane.drain(deadline.saturating_duration_since(Instant::now())) {
+        lane.close();
+    }
     let failure = pool
         .failure
         .lock()
@@ -253,10 +262,11 @@ pub fn serve(
 }
 
 fn worker(
-    channel: &Channel,
+    channel: &Arc<Channel>,
     device: &dyn Device,
     shutdown: &Shutdown,
     pool: &Pool,
+    lane: &Arc<Lane>,
 ) -> Result<(), ServeError> {
     let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
     while !shutdown.is_triggered() {
@@ -264,7 +274,8 @@ fn worker(
             return Ok(());
         };
         pool.busy.fetch_add(1, Ordering::AcqRel);
-        dispatch(channel, device, &buf[..len]);
+        let deferrals = Deferrals { channel, lane };
+        dispatch_with(channel, device, &buf[..len], Some(&deferrals));
         pool.busy.fetch_sub(1, Ordering::AcqRel);
         // RETRY rounds bring keys and plaintext through this buffer.
         zeroize::Zeroize::zeroize(&mut buf[..len]);
@@ -272,8 +283,25 @@ fn worker(
     Ok(())
 }
 
-/// Serves one request read from the channel.
+/// Serves one request read from the channel; an answer the device defers
+/// ([`IoctlReply::Later`]) is computed here and now.
 pub fn dispatch(channel: &Channel, device: &dyn Device, bytes: &[u8]) {
+    dispatch_with(channel, device, bytes, None);
+}
+
+/// Where deferred answers are computed, and the channel they are sent on from there.
+struct Deferrals<'a> {
+    channel: &'a Arc<Channel>,
+    lane: &'a Arc<Lane>,
+}
+
+/// Serves one request; deferred answers go to the lane when there is one.
+fn dispatch_with(
+    channel: &Channel,
+    device: &dyn Device,
+    bytes: &[u8],
+    deferrals: Option<&Deferrals<'_>>,
+) {
     let request = match Request::parse(bytes) {
         Ok(request) => request,
         Err(ParseError::ShortBody { header, opcode }) => {
@@ -288,12 +316,18 @@ pub fn dispatch(channel: &Channel, device: &dyn Device, bytes: &[u8]) {
     };
     let unique = request.header.unique;
     if let Operation::Interrupt(interrupt) = request.operation {
-        // Operations finish quickly and are never abandoned half-done, so the original
-        // request simply completes; interrupts expect no reply.
-        tracing::debug!(unique = interrupt.unique, "interrupt ignored");
+        // Lengthy work that has not started is dropped and its caller answered EINTR (a
+        // killed caller waits for the answer). Anything else is never abandoned half-done:
+        // the original request simply completes. Interrupts expect no reply.
+        if deferrals.is_some_and(|d| d.lane.cancel(interrupt.unique)) {
+            tracing::debug!(unique = interrupt.unique, "queued lengthy work interrupted");
+            send(channel, interrupt.unique, -libc::EINTR, &[]);
+        }
         return;
     }
-    let served = catch_unwind(AssertUnwindSafe(|| serve_one(channel, device, &request)));
+    let served = catch_unwind(AssertUnwindSafe(|| {
+        serve_one(channel, device, &request, deferrals);
+    }));
     if served.is_err() {
         tracing::error!(
             opcode = request.header.opcode,
@@ -312,7 +346,12 @@ fn send(channel: &Channel, unique: u64, error: i32, payload: &[&[u8]]) {
     }
 }
 
-fn serve_one(channel: &Channel, device: &dyn Device, request: &Request<'_>) {
+fn serve_one(
+    channel: &Channel,
+    device: &dyn Device,
+    request: &Request<'_>,
+    deferrals: Option<&Deferrals<'_>>,
+) {
     let header = &request.header;
     let unique = header.unique;
     let caller = Caller {
@@ -336,10 +375,17 @@ fn serve_one(channel: &Channel, device: &dyn Device, request: &Request<'_>) {
             device.release(release.fh);
             send(channel, unique, 0, &[]);
         }
-        Operation::Ioctl { ioctl, input } => {
-            let reply = serve_ioctl(device, &caller, ioctl, input);
-            send_ioctl_reply(channel, unique, ioctl, reply);
-        }
+        Operation::Ioctl { ioctl, input } => match serve_ioctl(device, &caller, ioctl, input) {
+            IoctlReply::Later(deferred) => match deferrals {
+                Some(Deferrals { channel, lane }) => {
+                    let (channel, ioctl) = (Arc::clone(channel), *ioctl);
+                    let answer = move || answer_later(&channel, unique, &ioctl, deferred.work);
+                    lane.submit(deferred.owner, unique, Box::new(answer));
+                }
+                None => answer_later(channel, unique, ioctl, deferred.work),
+            },
+            reply => send_ioctl_reply(channel, unique, ioctl, reply),
+        },
         Operation::Poll(poll) => {
             let notify = poll.flags & FUSE_POLL_SCHEDULE_NOTIFY != 0;
             match device.poll(poll.fh, poll.kh, poll.events, notify) {
@@ -369,27 +415,68 @@ fn serve_one(channel: &Channel, device: &dyn Device, request: &Request<'_>) {
     }
 }
 
+fn layout_of(ioctl: &FuseIoctlIn) -> Layout {
+    if ioctl.flags & FUSE_IOCTL_32BIT != 0 {
+        Layout::Ilp32
+    } else {
+        Layout::Lp64
+    }
+}
+
 fn serve_ioctl(
     device: &dyn Device,
     caller: &Caller,
     ioctl: &FuseIoctlIn,
     input: &[u8],
 ) -> IoctlReply {
-    let layout = if ioctl.flags & FUSE_IOCTL_32BIT != 0 {
-        Layout::Ilp32
-    } else {
-        Layout::Lp64
-    };
     let call = IoctlCall {
         fh: ioctl.fh,
-        layout,
+        layout: layout_of(ioctl),
         cmd: ioctl.cmd,
         arg: ioctl.arg,
         input,
         out_size: ioctl.out_size as usize,
         restricted: ioctl.flags & FUSE_IOCTL_UNRESTRICTED == 0,
     };
-    let reply = device.ioctl(caller, &call);
+    checked(device.ioctl(caller, &call), &call)
+}
+
+/// Computes a deferred answer and sends it, EIO if the device panics meanwhile.
+fn answer_later(
+    channel: &Channel,
+    unique: u64,
+    ioctl: &FuseIoctlIn,
+    work: Box<dyn FnOnce() -> IoctlReply + Send>,
+) {
+    let reply = catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        tracing::error!(cmd = ioctl.cmd, "deferred ioctl panicked; answered EIO");
+        IoctlReply::Error(Errno::EIO)
+    });
+    let reply = match reply {
+        IoctlReply::Later(_) => {
+            tracing::error!(
+                cmd = ioctl.cmd,
+                "deferred ioctl deferred again; answered EIO"
+            );
+            IoctlReply::Error(Errno::EIO)
+        }
+        reply => reply,
+    };
+    let call = IoctlCall {
+        fh: ioctl.fh,
+        layout: layout_of(ioctl),
+        cmd: ioctl.cmd,
+        arg: ioctl.arg,
+        input: &[],
+        out_size: ioctl.out_size as usize,
+        restricted: ioctl.flags & FUSE_IOCTL_UNRESTRICTED == 0,
+    };
+    send_ioctl_reply(channel, unique, ioctl, checked(reply, &call));
+}
+
+/// The device's reply if the kernel will take it for `call`, else EIO.
+fn checked(reply: IoctlReply, call: &IoctlCall<'_>) -> IoctlReply {
+    let layout = call.layout;
     match &reply {
         IoctlReply::Done { output, .. } if output.len() > call.out_size => {
             tracing::error!(
@@ -452,6 +539,13 @@ fn send_ioctl_reply(channel: &Channel, unique: u64, ioctl: &FuseIoctlIn, reply: 
         IoctlReply::Error(errno) => {
             tracing::trace!(cmd = ioctl.cmd, %errno, "ioctl failed");
             send(channel, unique, -(errno as i32), &[]);
+        }
+        IoctlReply::Later(_) => {
+            tracing::error!(
+                cmd = ioctl.cmd,
+                "deferred reply reached the wire; answered EIO"
+            );
+            send(channel, unique, -libc::EIO, &[]);
         }
     }
 }

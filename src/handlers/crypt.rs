@@ -221,7 +221,7 @@ fn submit_plan_for(session: &Session, params: &CryptParams) -> Result<Plan, Errn
     })
 }
 
-impl FileOps<'_> {
+impl FileOps {
     pub(super) fn submit(
         &self,
         params: &CryptParams,
@@ -247,8 +247,8 @@ impl FileOps<'_> {
             .hold(self.file.owner, data.len(), Errno::EBUSY)?;
         self.file.jobs.reserve(params.len as usize)?;
         let queue = Arc::clone(&self.file.jobs);
-        let runner = Arc::clone(self.runner);
-        let stats = Arc::clone(self.stats);
+        let runner = Arc::clone(&self.runner);
+        let stats = Arc::clone(&self.stats);
         let params = *params;
         self.runner.spawn(Box::new(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

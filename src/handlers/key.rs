@@ -33,6 +33,8 @@ pub(super) fn plan(params: &KeyParams) -> Result<Plan, Errno> {
         writes_arg: true,
         // Private exponents and primes.
         reads_secrets: true,
+        // Up to 8192-bit arithmetic: seconds, whatever the sizes.
+        lengthy: true,
         ..Plan::default()
     };
     for (index, param) in params.params.iter().enumerate().take(inputs + outputs) {

@@ -21,20 +21,20 @@ mod crypt;
 mod key;
 mod session_ops;
 
-/// The handlers bound to one open file, the backend its sessions use and the executor its
-/// asynchronous jobs run on.
-pub struct FileOps<'a> {
-    pub file: &'a OpenFile,
-    pub backend: &'a dyn Backend,
-    pub runner: &'a Arc<JobRunner>,
-    pub stats: &'a Arc<Stats>,
+/// One open file with what its handlers need: the backend its sessions use, the executor its
+/// asynchronous jobs run on, the counters and the limits it is charged against. The device
+/// keeps one per open file; lengthy operations take a reference along to the lane that runs
+/// them.
+pub struct FileOps {
+    pub file: OpenFile,
+    pub backend: Arc<dyn Backend>,
+    pub runner: Arc<JobRunner>,
+    pub stats: Arc<Stats>,
     /// What each user holds; the file's owner is charged for its sessions and data.
-    pub quotas: &'a Arc<Quotas>,
-    /// The calling user, for the warnings it provokes.
-    pub uid: u32,
+    pub quotas: Arc<Quotas>,
 }
 
-impl PlannedOperation for FileOps<'_> {
+impl PlannedOperation for FileOps {
     fn plan(&self, request: &Request) -> Result<Plan, Errno> {
         match request {
             Request::GetSession(params) => session_ops::plan_new_session(params),
@@ -43,16 +43,16 @@ impl PlannedOperation for FileOps<'_> {
                 self.file.get(info.ses).ok_or(Errno::EINVAL)?;
                 Ok(writes_arg_only())
             }
-            Request::Crypt(params) => crypt::plan(self.file, params),
-            Request::AsyncCrypt(params) => crypt::plan_submit(self.file, params),
-            Request::AsyncFetch => crypt::plan_fetch(self.file),
-            Request::AuthCrypt(params) => authcrypt::plan(self.file, params),
+            Request::Crypt(params) => crypt::plan(&self.file, params),
+            Request::AsyncCrypt(params) => crypt::plan_submit(&self.file, params),
+            Request::AsyncFetch => crypt::plan_fetch(&self.file),
+            Request::AuthCrypt(params) => authcrypt::plan(&self.file, params),
             Request::Key(params) => key::plan(params),
             Request::AsymFeatures => Ok(writes_arg_only()),
             Request::CrioGet => {
-                if let Some(held_back) = client_warning("CRIOGET", self.uid) {
+                if let Some(held_back) = client_warning("CRIOGET", self.file.owner) {
                     tracing::warn!(
-                        uid = self.uid,
+                        uid = self.file.owner,
                         held_back,
                         "CRIOGET reached the daemon: a CUSE device cannot install a file \
                          descriptor in its caller; preload libcryptodev-crioget.so into the \
@@ -66,7 +66,8 @@ impl PlannedOperation for FileOps<'_> {
 
     fn hold(&self, request: &Request, plan: &Plan) -> Result<Option<HeldBytes>, Errno> {
         let bytes = plan.read_bytes().max(plan.write_bytes());
-        if bytes == 0 {
+        // A fetch delivers what its job has held since it was submitted.
+        if bytes == 0 || matches!(request, Request::AsyncFetch) {
             return Ok(None);
         }
         // A submission over the limit is refused like one over the queue's own limit.
@@ -91,12 +92,12 @@ impl PlannedOperation for FileOps<'_> {
             Request::GetSessionInfo(info) => self.session_info(info),
             Request::CopyHash(op) => self.copy_hash(op),
             Request::Crypt(params) => {
-                return crypt::execute(self.file, self.stats, params, plan, inputs)
+                return crypt::execute(&self.file, &self.stats, params, plan, inputs)
             }
             Request::AsyncCrypt(params) => self.submit(params, plan, inputs),
-            Request::AsyncFetch => return crypt::fetch(self.file, plan),
+            Request::AsyncFetch => return crypt::fetch(&self.file, plan),
             Request::AuthCrypt(params) => {
-                return authcrypt::execute(self.file, self.stats, params, plan, inputs)
+                return authcrypt::execute(&self.file, &self.stats, params, plan, inputs)
             }
             Request::Key(params) => return key::execute(params, inputs),
             Request::AsymFeatures => Ok(done(Some(Reply::Word(key::announced_features())))),

@@ -66,7 +66,7 @@ fn alg_info(info: &DriverInfo) -> AlgInfo {
     out
 }
 
-impl FileOps<'_> {
+impl FileOps {
     pub(super) fn new_session(
         &self,
         params: &SessionParams,
