@@ -115,6 +115,21 @@ const PROGRAMS: &[Program] = &[
         direct_args: "- direct",
         retry_args: Some("- retry"),
     },
+    // Lengthy work of one user beside short work of another; the device, then seconds.
+    Program {
+        name: "fairness",
+        build: Build::Static,
+        direct_args: "- 6",
+        retry_args: Some("- 6"),
+    },
+    // Each per-user limit hit by one user while another is served; the device, the memory
+    // mode, then the limits the daemon runs with (LIMITS).
+    Program {
+        name: "limits",
+        build: Build::Static,
+        direct_args: "- direct 64 1024 100663296",
+        retry_args: Some("- retry 64 1024 100663296"),
+    },
     // Reads the daemon's memory after its client work (the guest runs it as root).
     Program {
         name: "residue",
@@ -240,16 +255,20 @@ fn run_suite(mode: &str, daemon_args: &str, device: &str) {
     results.assert_ok(mode, &problems);
 }
 
+/// The limits the daemon runs with, as the limits program is told them.
+const LIMITS: &str =
+    "--max-files-per-uid 64 --max-sessions-per-uid 1024 --max-held-bytes 100663296";
+
 #[test]
 fn compat_suite_with_direct_caller_memory() {
-    run_suite("direct", "", "/dev/crypto");
+    run_suite("direct", LIMITS, "/dev/crypto");
 }
 
 #[test]
 fn compat_suite_with_retry_rounds_only() {
     run_suite(
         "retry",
-        "--memory-access retry --name crypto-retry",
+        &format!("--memory-access retry --name crypto-retry {LIMITS}"),
         "/dev/crypto-retry",
     );
 }
