@@ -164,6 +164,7 @@ impl JobRunner {
                         for task in receiver {
                             // A panicking job must not take the executor thread with it.
                             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task));
+                            crate::memory::clear_stack();
                         }
                     })
             })

@@ -334,8 +334,8 @@ fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut Vec<u8>) -> R) ->
         if wipe {
             let used = len.min(buffer.len());
             buffer[..used].zeroize();
-            wipe_stack();
         }
+        clear_stack();
         if buffer.capacity() > SCRATCH_KEPT_BYTES {
             // Zeroizing wipes the released allocation.
             **buffer = Vec::new();
@@ -344,18 +344,21 @@ fn with_scratch<R>(len: usize, wipe: bool, f: impl FnOnce(&mut Vec<u8>) -> R) ->
     })
 }
 
-/// Stack cleared below the caller after an operation that handled keys: deeper than the
-/// frames of any handler and backend call it made.
-const STACK_WIPE_BYTES: usize = 64 << 10;
+/// Stack cleared below the caller after each operation: deeper than the frames of any
+/// handler and backend call it made.
+const STACK_CLEARED_BYTES: usize = 64 << 10;
 
-/// Clears the stack below the caller. Building a key schedule leaves copies of the key in the
-/// frames of the functions that built it (the value is moved into its box afterwards; only
-/// the box is wiped on drop), and those frames lie below the caller once they returned.
+/// Clears the stack below the caller; every thread that runs operations calls it after each.
+/// Building a key schedule leaves copies of the key in the frames of the functions that
+/// built it (the value is moved into its box afterwards, and only the box is wiped on drop),
+/// and a cipher spills round keys (the first of which are the key's bytes) to its frames;
+/// those frames lie below the caller once they returned.
 #[inline(never)]
-fn wipe_stack() {
-    let mut area = [0u64; STACK_WIPE_BYTES / 8];
-    area.zeroize();
-    std::hint::black_box(&area);
+pub fn clear_stack() {
+    let mut area = [0u8; STACK_CLEARED_BYTES];
+    // A plain fill (a fast memset) that the opaque use below keeps from being optimised away.
+    area.fill(0);
+    std::hint::black_box(&mut area);
 }
 
 /// `buffer` made at least `len` bytes long; the first `len`.
