@@ -71,7 +71,7 @@ const PROGRAMS: &[Program] = &[
         name: "garbage",
         build: Build::Static,
         direct_args: "- 4",
-        retry_args: None,
+        retry_args: Some("- 4"),
     },
     // The device, then random cases, largest plaintext (bytes), seed.
     Program {

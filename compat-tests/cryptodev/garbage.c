@@ -8,13 +8,17 @@
  * handed out, so the daemon must EFAULT rather than corrupt the client: every value that
  * could be read as a pointer (under either layout) is checked against /proc/self/maps.
  * Return values are only counted. Afterwards, from a fresh open(), the parent checks that
- * the daemon still answers an AES-CBC and a SHA-256 known answer.
+ * the daemon still answers an AES-CBC and a SHA-256 known answer, and that the daemon's
+ * open descriptors are back to what they were before ("daemon-fds-back") and its resident
+ * memory within 64 MiB of it ("daemon-rss-back"), read from /proc/DAEMON_PID (root).
  *
- * usage: garbage [DEVICE [NPROC [ITERS [SEED [TIMEOUT_SECS]]]]]
- * defaults: NPROC 4, ITERS 3000, SEED 0x6761726261676521, TIMEOUT_SECS 900
+ * usage: garbage [DEVICE [NPROC [ITERS [SEED [TIMEOUT_SECS [DAEMON_PID]]]]]]
+ * defaults: NPROC 4, ITERS 3000, SEED 0x6761726261676521, TIMEOUT_SECS 900, DAEMON_PID as
+ * daemon_pid() in common.h finds it
  */
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -410,6 +414,52 @@ static void describe_status(char *buf, size_t n, int st)
 		snprintf(buf, n, "status %#x", st);
 }
 
+/* What the daemon holds: open descriptors and resident memory. */
+struct vitals {
+	long fds;
+	long rss_kib;
+};
+
+static void read_vitals(pid_t pid, struct vitals *v)
+{
+	char path[64], line[256];
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (d == NULL)
+		die("daemon-vitals", "%s: %s", path, errno_name(errno));
+	v->fds = 0;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			v->fds++;
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		die("daemon-vitals", "%s: %s", path, errno_name(errno));
+	v->rss_kib = -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			v->rss_kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+}
+
+/* The daemon's vitals once the released files have been closed (RELEASE is asynchronous). */
+static void settled_vitals(pid_t pid, const struct vitals *before, struct vitals *after)
+{
+	double end = now() + 5;
+
+	do {
+		read_vitals(pid, after);
+		if (after->fds <= before->fds)
+			return;
+		usleep(50 * 1000);
+	} while (now() < end);
+}
+
 int main(int argc, char **argv)
 {
 	const char *a_n = opt_arg(argc, argv, 2), *a_it = opt_arg(argc, argv, 3);
@@ -418,7 +468,8 @@ int main(int argc, char **argv)
 	uint32_t iters = a_it ? (uint32_t)parse_u64("iters", a_it) : 3000;
 	uint64_t seed = a_seed ? parse_u64("seed", a_seed) : 0x6761726261676521ULL;
 	double timeout = a_to ? (double)parse_u64("timeout", a_to) : 900;
-	pid_t pids[64], fin[1];
+	pid_t pids[64], fin[1], daemon;
+	struct vitals before, after;
 	int status[64], fst[1];
 	double deadline;
 	char name[64], what[96];
@@ -429,6 +480,8 @@ int main(int argc, char **argv)
 		die("args", "nproc must be 1..64");
 	note("device %s, %d processes x %u ioctls, seed %llu, timeout %.0f s", dev, nproc, iters,
 	     (unsigned long long)seed, timeout);
+	daemon = daemon_pid(argc, argv, 6);
+	read_vitals(daemon, &before);
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < nproc; i++) {
 		fflush(stdout);
@@ -472,5 +525,12 @@ int main(int argc, char **argv)
 			check(!(WEXITSTATUS(fst[0]) & 2), "sha256-kat-after-garbage", "%s", what);
 		}
 	}
+	settled_vitals(daemon, &before, &after);
+	check(after.fds <= before.fds, "daemon-fds-back", "%ld descriptors, %ld before",
+	      after.fds, before.fds);
+	check(after.rss_kib >= 0 && after.rss_kib <= before.rss_kib + 64 * 1024, "daemon-rss-back",
+	      "%ld KiB resident, %ld KiB before", after.rss_kib, before.rss_kib);
+	note("daemon: %ld -> %ld descriptors, %ld -> %ld KiB resident", before.fds, after.fds,
+	     before.rss_kib, after.rss_kib);
 	return test_finish();
 }
