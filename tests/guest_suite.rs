@@ -123,12 +123,20 @@ const PROGRAMS: &[Program] = &[
         retry_args: Some("- 6"),
     },
     // Each per-user limit hit by one user while another is served; the device, the memory
-    // mode, then the limits the daemon runs with (LIMITS).
+    // mode, then the limits the daemon runs with (DAEMON_OPTIONS).
     Program {
         name: "limits",
         build: Build::Static,
         direct_args: "- direct 64 1024 100663296",
         retry_args: Some("- retry 64 1024 100663296"),
+    },
+    // Clients SIGKILLed at random mid-operation; the device, then clients, seconds, seed, and
+    // the daemon's statistics file (DAEMON_OPTIONS).
+    Program {
+        name: "load",
+        build: Build::Static,
+        direct_args: "- 8 10 1 /tmp/cryptodev-stats",
+        retry_args: Some("- 8 10 2 /tmp/cryptodev-stats"),
     },
     // Reads the daemon's memory after its client work (the guest runs it as root).
     Program {
@@ -255,20 +263,21 @@ fn run_suite(mode: &str, daemon_args: &str, device: &str) {
     results.assert_ok(mode, &problems);
 }
 
-/// The limits the daemon runs with, as the limits program is told them.
-const LIMITS: &str =
-    "--max-files-per-uid 64 --max-sessions-per-uid 1024 --max-held-bytes 100663296";
+/// The limits the daemon runs with, as the limits program is told them, and the statistics
+/// file the load program reads.
+const DAEMON_OPTIONS: &str = "--max-files-per-uid 64 --max-sessions-per-uid 1024 \
+                              --max-held-bytes 100663296 --stats-file /tmp/cryptodev-stats";
 
 #[test]
 fn compat_suite_with_direct_caller_memory() {
-    run_suite("direct", LIMITS, "/dev/crypto");
+    run_suite("direct", DAEMON_OPTIONS, "/dev/crypto");
 }
 
 #[test]
 fn compat_suite_with_retry_rounds_only() {
     run_suite(
         "retry",
-        &format!("--memory-access retry --name crypto-retry {LIMITS}"),
+        &format!("--memory-access retry --name crypto-retry {DAEMON_OPTIONS}"),
         "/dev/crypto-retry",
     );
 }
