@@ -94,12 +94,12 @@ const PROGRAMS: &[Program] = &[
         direct_args: "- 40 1",
         retry_args: Some("- 20 2"),
     },
-    // The device, then the number of jobs submitted at once.
+    // The device, then the number of jobs submitted at once and the memory mode.
     Program {
         name: "async",
         build: Build::Static,
-        direct_args: "- 48",
-        retry_args: Some("- 48"),
+        direct_args: "- 48 direct",
+        retry_args: Some("- 48 retry"),
     },
     Program {
         name: "asym",

@@ -16,8 +16,13 @@
  * - a poll() that was already blocked when the job was submitted wakes up; queues belong to
  *   the open file (another open sees nothing); closing a file with unfetched jobs is fine.
  *
- * usage: async [DEVICE [NJOBS]]     ("-" keeps a default)
- * defaults: NJOBS 48 (at most 64)
+ * - results one fetch could not carry: a CBC+HMAC-SHA256 job with WRITE_IV over 131,008
+ *   bytes (its input fits one RETRY round, its dst, digest and IV do not) is refused with
+ *   E2BIG at submission when the daemon runs RETRY rounds (MODE retry), and served in MODE
+ *   direct; either way a small job after it is fetched right (the queue never wedges).
+ *
+ * usage: async [DEVICE [NJOBS [MODE]]]     ("-" keeps a default)
+ * defaults: NJOBS 48 (at most 64), MODE direct
  */
 #include "common.h"
 
@@ -455,6 +460,61 @@ static void submit_errors(void)
 	idle_state("submit:after-errors");
 }
 
+/* Waits for one finished job and fetches it into c; the fetch's result, errno preserved. */
+static int fetch_one(struct crypt_op *c)
+{
+	if (poll_fd(fd, READABLE, POLL_WAIT_MS) <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	memset(c, 0, sizeof(*c));
+	return fetch(fd, c);
+}
+
+static void results_too_big(int retry)
+{
+	enum { BIG = 131008 };
+	uint8_t *src = xmalloc(BIG), *dst = xmalloc(BIG), mac[32], iv[16], small[16], out[16];
+	uint8_t want[16], ref_iv[16];
+	struct crypt_op c, back;
+
+	memset(src, 0x3c, BIG);
+	memset(iv, 0x11, sizeof(iv));
+	memset(&c, 0, sizeof(c));
+	c.ses = ses_async[K_CBC_HMAC];
+	c.flags = COP_FLAG_WRITE_IV;
+	c.len = BIG;
+	c.src = src;
+	c.dst = dst;
+	c.mac = mac;
+	c.iv = iv;
+	if (retry) {
+		expect_errno("big-results:retry-E2BIG", submit(fd, &c), E2BIG);
+	} else {
+		expect_errno("big-results:direct-accepted", submit(fd, &c), 0);
+		expect_errno("big-results:direct-fetched", fetch_one(&back), 0);
+		check(back.len == BIG, "big-results:direct-len", "len %u", back.len);
+	}
+	memset(small, 0x5a, sizeof(small));
+	memset(iv, 0x22, sizeof(iv));
+	memcpy(ref_iv, iv, sizeof(ref_iv));
+	if (cd_crypt(fd, ses_ref[K_CBC], COP_ENCRYPT, 0, small, want, sizeof(small), ref_iv,
+		     NULL) != 0)
+		die("big-results:reference", "%s", errno_name(errno));
+	memset(&c, 0, sizeof(c));
+	c.ses = ses_async[K_CBC];
+	c.len = sizeof(small);
+	c.src = small;
+	c.dst = out;
+	c.iv = iv;
+	expect_errno("big-results:small-after-submitted", submit(fd, &c), 0);
+	expect_errno("big-results:small-after-fetched", fetch_one(&back), 0);
+	check_bytes("big-results:small-after-right", want, sizeof(want), out, sizeof(out));
+	idle_state("big-results:after");
+	free(src);
+	free(dst);
+}
+
 /* 64 unfetched jobs: EBUSY and no POLLOUT; a fetch makes room for one. */
 static void queue_limit(void)
 {
@@ -604,13 +664,19 @@ static void wakeups(void)
 
 int main(int argc, char **argv)
 {
-	const char *a_n = opt_arg(argc, argv, 2);
+	const char *a_n = opt_arg(argc, argv, 2), *mode = opt_arg(argc, argv, 3);
 	uint32_t n = a_n ? (uint32_t)parse_u64("njobs", a_n) : 48;
+	int retry;
 
 	dev = device_path(argc, argv);
 	if (n < 1 || n > QUEUE_LIMIT)
 		die("args", "NJOBS must be 1..%d", QUEUE_LIMIT);
 	test_init("async");
+	if (mode == NULL)
+		mode = "direct";
+	if (strcmp(mode, "direct") != 0 && strcmp(mode, "retry") != 0)
+		die("args", "MODE must be direct or retry, not %s", mode);
+	retry = strcmp(mode, "retry") == 0;
 	note("device %s jobs %u", dev, n);
 	fd = open_device(dev);
 	make_sessions();
@@ -618,6 +684,7 @@ int main(int argc, char **argv)
 	many_jobs(n);
 	job_errors();
 	submit_errors();
+	results_too_big(retry);
 	queue_limit();
 	wakeups();
 	for (int k = 0; k < K_COUNT; k++) {
