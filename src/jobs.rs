@@ -201,8 +201,13 @@ impl JobRunner {
 impl Drop for JobRunner {
     fn drop(&mut self) {
         self.sender.take();
+        // A job still running may hold the last reference (through its poll waker), and then
+        // this runs on that job's own thread, which must not wait for itself.
+        let current = std::thread::current().id();
         for thread in self.threads.drain(..) {
-            let _ = thread.join();
+            if thread.thread().id() != current {
+                let _ = thread.join();
+            }
         }
     }
 }

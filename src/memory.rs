@@ -512,6 +512,20 @@ fn run_direct(
     plan: &Plan,
     arg_bytes: &[u8],
 ) -> IoctlReply {
+    // An operation that only writes (a fetch) must find the caller reachable before it runs:
+    // what it consumes (the job) would be lost if only the writing failed.
+    if let (true, Some(first)) = (plan.reads.is_empty(), plan.writes.first()) {
+        let probe = Region {
+            addr: first.addr,
+            len: first.len.min(1),
+        };
+        let mut byte = Vec::new();
+        if let Err(errno @ (Errno::EPERM | Errno::ESRCH | Errno::EACCES)) =
+            read_remote(pid, &[probe], &mut byte)
+        {
+            return unreachable_caller(errno);
+        }
+    }
     let result = with_scratch(plan.read_bytes(), plan.reads_secrets, |buffer| {
         match read_remote(pid, &plan.reads, buffer) {
             Ok(()) => {}
@@ -525,8 +539,12 @@ fn run_direct(
         if !check_fits(ioctl, &completion, plan, &inputs) {
             return Err(IoctlReply::Error(Errno::EIO));
         }
-        if let Err(errno) = write_remote(pid, &plan.writes, &completion.outputs, &inputs) {
-            return Err(IoctlReply::Error(errno));
+        match write_remote(pid, &plan.writes, &completion.outputs, &inputs) {
+            Ok(()) => {}
+            Err(errno @ (Errno::EPERM | Errno::ESRCH | Errno::EACCES)) => {
+                return Err(unreachable_caller(errno))
+            }
+            Err(errno) => return Err(IoctlReply::Error(errno)),
         }
         Ok((completion.result, completion.reply))
     });
