@@ -5,7 +5,7 @@
 //! - open files per uid: beyond the limit `open` fails with ENFILE;
 //! - sessions per uid: beyond it CIOCGSESSION fails with ENOMEM;
 //! - bytes held for operations in progress and asynchronous jobs not yet fetched: in all, and
-//!   per uid (half the total by default, so one user never holds everything). Beyond either
+//!   per uid (half the total, so one user never holds everything). Beyond either
 //!   an operation fails with ENOMEM, an asynchronous submission with EBUSY.
 
 use std::collections::HashMap;
@@ -35,10 +35,11 @@ pub const DEFAULT_SESSIONS_PER_UID: usize = 4096;
 
 impl Limits {
     /// The defaults: the counts above, and a quarter of the machine's memory for bytes held
-    /// (between 128 MiB and 1 GiB), half of that per uid.
+    /// (between 160 MiB and 1 GiB), half of that per uid: at least one operation of the
+    /// largest size (64 MiB and its IV) fits one user's share.
     pub fn for_this_machine() -> Limits {
         let memory = physical_memory().unwrap_or(1 << 30);
-        let held_bytes = (memory / 4).clamp(128 << 20, 1 << 30);
+        let held_bytes = (memory / 4).clamp(160 << 20, 1 << 30);
         Limits {
             files_per_uid: DEFAULT_FILES_PER_UID,
             sessions_per_uid: DEFAULT_SESSIONS_PER_UID,

@@ -71,7 +71,7 @@ struct Options {
     #[arg(long, value_name = "COUNT", default_value_t = limits::DEFAULT_SESSIONS_PER_UID)]
     max_sessions_per_uid: usize,
     /// Bytes the daemon holds for operations in progress and unfetched asynchronous jobs of
-    /// all users (default: a quarter of the memory, 128 MiB to 1 GiB); one user may hold
+    /// all users (default: a quarter of the memory, 160 MiB to 1 GiB); one user may hold
     /// half (ENOMEM, or EBUSY for a submission, beyond).
     #[arg(long, value_name = "BYTES")]
     max_held_bytes: Option<usize>,

@@ -66,16 +66,13 @@ impl PlannedOperation for FileOps {
 
     fn hold(&self, request: &Request, plan: &Plan) -> Result<Option<HeldBytes>, Errno> {
         let bytes = plan.read_bytes().max(plan.write_bytes());
-        // A fetch delivers what its job has held since it was submitted.
-        if bytes == 0 || matches!(request, Request::AsyncFetch) {
+        // An asynchronous job is charged from its submission to its fetch (`submit`), once.
+        if bytes == 0 || matches!(request, Request::AsyncCrypt(_) | Request::AsyncFetch) {
             return Ok(None);
         }
-        // A submission over the limit is refused like one over the queue's own limit.
-        let errno = match request {
-            Request::AsyncCrypt(_) => Errno::EBUSY,
-            _ => Errno::ENOMEM,
-        };
-        self.quotas.hold(self.file.owner, bytes, errno).map(Some)
+        self.quotas
+            .hold(self.file.owner, bytes, Errno::ENOMEM)
+            .map(Some)
     }
 
     fn execute(&self, request: &Request, plan: &Plan, inputs: &mut Inputs<'_>) -> Completion {
