@@ -194,8 +194,8 @@ static int fetched_ok(const struct crypt_op *c, uint32_t len)
 }
 
 /*
- * The job size for a uid holding nothing: JOB, or less if the share is small (a submission
- * holds about twice its length for a moment).
+ * The job size for a uid holding nothing: JOB, or less if the share is small (room for a
+ * few jobs, and for a synchronous operation beside them).
  */
 static uint32_t idle_len(void)
 {
