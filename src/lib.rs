@@ -11,18 +11,24 @@
 //! The request codes, struct layouts and constants come from `cryptodev_abi` (crate `abi/`).
 //! [`device`] ties the layers together as the CUSE device; [`stats`] counts what it served;
 //! [`throttle`] keeps warnings a client can provoke from flooding the log; [`sandbox`] takes
-//! the daemon's privileges away once the device exists.
+//! the daemon's privileges away once the device exists. Around them, for running it: [`cli`]
+//! (the command line), [`logging`] (stderr or syslog), [`service_manager`] (systemd's
+//! readiness protocol) and [`status`] (the status file `cryptodev-cuse status` reads).
 #![forbid(unsafe_code)]
 
 pub mod asym;
 pub mod backend;
+pub mod cli;
 pub mod cuse;
 pub mod device;
 pub mod handlers;
 pub mod jobs;
 pub mod limits;
+pub mod logging;
 pub mod memory;
 pub mod sandbox;
+pub mod service_manager;
 pub mod session;
 pub mod stats;
+pub mod status;
 pub mod throttle;

@@ -1,107 +1,51 @@
 //! The `cryptodev-cuse` daemon: serves `/dev/<name>` (default `/dev/crypto`) through CUSE.
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use nix::sys::signal::{SigSet, Signal};
 
-use cryptodev_cuse::backend::policy::{BackendMode, Pin, SelectOptions};
+use cryptodev_cuse::backend::policy::SelectOptions;
 use cryptodev_cuse::backend::router::SelectedBackend;
+use cryptodev_cuse::cli::{self, Command, MemoryAccess, Options};
 use cryptodev_cuse::cuse::server::{self, InitOptions};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::limits::{self, Limits};
+use cryptodev_cuse::limits::Limits;
+use cryptodev_cuse::logging::{self, LogSink};
 use cryptodev_cuse::memory::{self, Access};
 use cryptodev_cuse::sandbox::{self, SandboxOptions};
+use cryptodev_cuse::service_manager::ServiceManager;
+use cryptodev_cuse::status::{self, Identity, State, StatusFile};
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum MemoryAccess {
-    /// direct if the daemon has CAP_SYS_PTRACE and Yama allows attaching, retry otherwise.
-    Auto,
-    /// Restricted ioctls: the kernel carries the argument struct, the daemon reaches the
-    /// buffers with process_vm_readv/writev (one round trip, no size limit; callers it cannot
-    /// reach get EPERM).
-    Direct,
-    /// CUSE RETRY rounds (each direction of an ioctl is then limited to 128 KiB).
-    Retry,
-}
+/// How often the status file is brought up to date (when something changed).
+const STATUS_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Serve the cryptodev /dev/crypto ioctl ABI from user space through CUSE.
-#[derive(Debug, Parser)]
-#[command(version)]
-struct Options {
-    /// Device name: the node appears as /dev/NAME.
-    #[arg(long, default_value = "crypto")]
-    name: String,
-    /// Worker threads serving requests.
-    #[arg(long, default_value_t = default_threads())]
-    threads: usize,
-    /// Stay in the foreground (otherwise detach once the device exists).
-    #[arg(long)]
-    foreground: bool,
-    /// Log filter: error, warn, info, debug, trace, or a tracing directive list.
-    #[arg(long, default_value = "info")]
-    log_level: String,
-    /// How the daemon reaches callers' buffers.
-    #[arg(long, value_enum, default_value = "auto")]
-    memory_access: MemoryAccess,
-    /// Where SIGUSR1 (and exit) write the usage counters; SIGUSR1 also logs them. The file
-    /// is created at start and rewritten in place by each report.
-    #[arg(long)]
-    stats_file: Option<PathBuf>,
-    /// Which implementation serves each algorithm's sessions.
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendMode,
-    /// Use kernel driver DRIVER for algorithm NAME over AF_ALG, e.g.
-    /// cbc(aes)=virtio_crypto_aes_cbc (repeatable; with auto and afalg).
-    #[arg(long = "pin-driver", value_name = "NAME=DRIVER")]
-    pin_driver: Vec<Pin>,
-    /// Cipher and AEAD operations shorter than BYTES on hardware sessions run in RustCrypto
-    /// (small requests lose on hardware); hash operations stay on the backend their session
-    /// started on. 0 turns it off.
-    #[arg(long, value_name = "BYTES", default_value_t = 0)]
-    software_below: usize,
-    /// Open files of /dev/crypto one user may have open at once (ENFILE beyond).
-    #[arg(long, value_name = "COUNT", default_value_t = limits::DEFAULT_FILES_PER_UID)]
-    max_files_per_uid: usize,
-    /// Sessions one user may have at once (CIOCGSESSION ENOMEM beyond).
-    #[arg(long, value_name = "COUNT", default_value_t = limits::DEFAULT_SESSIONS_PER_UID)]
-    max_sessions_per_uid: usize,
-    /// Bytes the daemon holds for operations in progress and unfetched asynchronous jobs of
-    /// all users (default: a quarter of the memory, 160 MiB to 1 GiB); one user may hold
-    /// half (ENOMEM, or EBUSY for a submission, beyond).
-    #[arg(long, value_name = "BYTES")]
-    max_held_bytes: Option<usize>,
-    /// Once the device exists, run as USER (default: the `cryptodev` system user if it
-    /// exists, else nobody), with CAP_SYS_PTRACE only in direct memory mode and a seccomp
-    /// allowlist of system calls.
-    #[arg(long, value_name = "USER")]
-    user: Option<String>,
-    /// Keep root, every capability and every system call (for debugging only).
-    #[arg(long)]
-    no_sandbox: bool,
-    /// The CUSE control device.
-    #[arg(long, default_value = "/dev/cuse", hide = true)]
-    cuse_device: PathBuf,
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
-}
+/// `status`: the daemon is not serving (the LSB code for "program is not running").
+const EXIT_NOT_SERVING: u8 = 3;
 
 fn main() -> ExitCode {
     let options = Options::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&options.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    match run(&options) {
+    if let Some(Command::Status { file }) = &options.command {
+        let path = file
+            .clone()
+            .unwrap_or_else(|| cli::default_status_file(&options.name));
+        return print_status(&path);
+    }
+    let sink = LogSink::stderr();
+    // Colour only for a terminal that stays the destination (not once the daemon detaches).
+    let detaching = !options.foreground && std::env::var_os("NOTIFY_SOCKET").is_none();
+    logging::init(
+        &sink,
+        &options.log_level,
+        !detaching && std::io::stderr().is_terminal(),
+    );
+    match run(&options, &sink) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
@@ -110,7 +54,68 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(options: &Options) -> Result<(), String> {
+/// `cryptodev-cuse status`: the status file, and whether the daemon that wrote it still runs.
+fn print_status(path: &Path) -> ExitCode {
+    let report = match status::read_report(path) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!(
+                "cryptodev-cuse status: cannot read {}: {e}\n(is the daemon running? \
+                 it writes this file unless --stats-file names another)",
+                path.display()
+            );
+            return ExitCode::from(EXIT_NOT_SERVING);
+        }
+    };
+    print!("{}", report.text);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let age = now.saturating_sub(report.written);
+    let alive = status::daemon_alive(report.pid);
+    match (report.serving, alive) {
+        (true, true) => {
+            println!("# state: serving (counters as of {age} s ago)");
+            ExitCode::SUCCESS
+        }
+        (true, false) => {
+            println!("# state: NOT RUNNING: process {} is gone", report.pid);
+            ExitCode::from(EXIT_NOT_SERVING)
+        }
+        (false, _) => {
+            println!("# state: stopped {age} s ago");
+            ExitCode::from(EXIT_NOT_SERVING)
+        }
+    }
+}
+
+/// Opens the status file: the one named (an error if it cannot be created), else the default
+/// one where the daemon may create it.
+fn open_status_file(options: &Options) -> Result<Option<Arc<StatusFile>>, String> {
+    if let Some(path) = &options.stats_file {
+        return StatusFile::create(path)
+            .map(|file| Some(Arc::new(file)))
+            .map_err(|e| format!("status file {}: {e}", path.display()));
+    }
+    let path = cli::default_status_file(&options.name);
+    let created = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| StatusFile::create(&path));
+    match created {
+        Ok(file) => Ok(Some(Arc::new(file))),
+        Err(e) => {
+            tracing::info!(
+                "no status file ({}: {e}); `cryptodev-cuse status` will not see this daemon",
+                path.display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn run(options: &Options, sink: &LogSink) -> Result<(), String> {
     // Workers inherit this mask, so only the signal thread ever sees these signals.
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGTERM);
@@ -119,12 +124,14 @@ fn run(options: &Options) -> Result<(), String> {
     signals
         .thread_block()
         .map_err(|e| format!("blocking signals: {e}"))?;
+    let service_manager = ServiceManager::from_environment()
+        .map_err(|e| format!("connecting to the service manager (NOTIFY_SOCKET): {e}"))?;
 
-    let backend = SelectedBackend::build(&SelectOptions {
+    let backend = Arc::new(SelectedBackend::build(&SelectOptions {
         mode: options.backend,
         pins: options.pin_driver.clone(),
         software_below: options.software_below,
-    });
+    }));
     let access = match options.memory_access {
         MemoryAccess::Auto if memory::direct_access_permitted() => Access::Direct,
         MemoryAccess::Auto => {
@@ -146,7 +153,15 @@ fn run(options: &Options) -> Result<(), String> {
     };
     server::handshake(&channel, &init).map_err(|e| e.to_string())?;
 
-    if !options.foreground {
+    if !options.foreground && service_manager.is_none() {
+        // Connected now: the sandbox allows no new connections.
+        if let Err(e) = sink.switch_to_syslog(Path::new(logging::SYSLOG_SOCKET), "cryptodev-cuse") {
+            tracing::warn!(
+                "no syslog at {} ({e}): after detaching nothing is logged; \
+                 --foreground keeps the log on stderr",
+                logging::SYSLOG_SOCKET
+            );
+        }
         nix::unistd::daemon(false, false).map_err(|e| format!("detaching: {e}"))?;
     }
     let mut limits = Limits::for_this_machine();
@@ -164,25 +179,14 @@ fn run(options: &Options) -> Result<(), String> {
         "limits"
     );
     // Opened while the daemon may still create it; rewritten in place from then on.
-    let stats_file = options
-        .stats_file
-        .as_deref()
-        .map(|path| {
-            std::fs::File::create(path)
-                .map(|file| StatsFile {
-                    path: path.to_owned(),
-                    file,
-                })
-                .map_err(|e| format!("statistics file {}: {e}", path.display()))
-        })
-        .transpose()?
-        .map(Arc::new);
+    let status_file = open_status_file(options)?;
     // Before any thread starts: credentials and capabilities are per thread.
-    if options.no_sandbox {
+    let sandbox_line = if options.no_sandbox {
         tracing::warn!(
             "--no-sandbox: the daemon keeps root, every capability and every system call \
              while it reads and writes its callers' memory; use it for debugging only"
         );
+        "none (--no-sandbox)".to_owned()
     } else {
         let confinement = sandbox::enter(&SandboxOptions {
             user: options.user.clone(),
@@ -190,24 +194,37 @@ fn run(options: &Options) -> Result<(), String> {
         })
         .map_err(|e| format!("entering the sandbox: {e} (--no-sandbox skips it)"))?;
         tracing::info!("sandbox: {confinement}");
-    }
+        confinement.to_string()
+    };
 
     let device = Arc::new(
-        CryptoDevice::new(Arc::new(backend), options.threads)
+        CryptoDevice::new(backend.clone(), options.threads)
             .map_err(|e| format!("job threads: {e}"))?
             .with_limits(limits),
     );
     device.attach_channel(Arc::clone(&channel));
+    let reporter = Arc::new(StatusReporter {
+        identity: Identity {
+            device: format!("/dev/{}", options.name),
+            pid: std::process::id(),
+            memory_access: format!("{access:?}"),
+            sandbox: sandbox_line,
+        },
+        backend,
+        device: Arc::clone(&device),
+        file: status_file,
+    });
 
     let signal_shutdown = Arc::clone(&shutdown);
-    let signal_device = Arc::clone(&device);
-    let signal_stats_file = stats_file.clone();
+    let signal_reporter = Arc::clone(&reporter);
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || loop {
             match signals.wait() {
                 Ok(Signal::SIGUSR1) => {
-                    report_stats(&signal_device, signal_stats_file.as_deref());
+                    let table = signal_reporter.device.stats().render();
+                    tracing::info!("usage per algorithm:\n{table}");
+                    signal_reporter.write(State::Serving, false);
                 }
                 Ok(signal) => {
                     tracing::info!(%signal, "shutting down");
@@ -222,41 +239,61 @@ fn run(options: &Options) -> Result<(), String> {
             }
         })
         .map_err(|e| format!("signal thread: {e}"))?;
+    if reporter.file.is_some() {
+        let periodic = Arc::clone(&reporter);
+        let periodic_shutdown = Arc::clone(&shutdown);
+        std::thread::Builder::new()
+            .name("status".into())
+            .spawn(move || {
+                while !periodic_shutdown.is_triggered() {
+                    periodic.write(State::Serving, true);
+                    std::thread::sleep(STATUS_INTERVAL);
+                }
+            })
+            .map_err(|e| format!("status thread: {e}"))?;
+    }
 
     tracing::info!(
-        device = %format_args!("/dev/{}", options.name),
+        device = %reporter.identity.device,
         threads = options.threads,
         ?access,
         "serving"
     );
-    let served = server::serve(channel, device.clone(), shutdown, options.threads);
-    if stats_file.is_some() {
-        report_stats(&device, stats_file.as_deref());
+    if let Some(manager) = &service_manager {
+        manager.ready(&format!(
+            "serving {} ({access:?} caller memory)",
+            reporter.identity.device
+        ));
     }
+    let served = server::serve(channel, device.clone(), shutdown, options.threads);
+    if let Some(manager) = &service_manager {
+        manager.stopping();
+    }
+    reporter.write(State::Stopped, false);
     served.map_err(|e| e.to_string())?;
     tracing::info!("device removed");
     Ok(())
 }
 
-/// Where the usage counters are written: opened at start, rewritten in place.
-#[derive(Debug)]
-struct StatsFile {
-    path: PathBuf,
-    file: std::fs::File,
+/// Writes the status file from the daemon's parts.
+struct StatusReporter {
+    identity: Identity,
+    backend: Arc<SelectedBackend>,
+    device: Arc<CryptoDevice>,
+    file: Option<Arc<StatusFile>>,
 }
 
-/// Logs the usage counters and writes them to `file`, if given.
-fn report_stats(device: &CryptoDevice, file: Option<&StatsFile>) {
-    use std::os::unix::fs::FileExt;
-    let table = device.stats().render();
-    tracing::info!("usage per algorithm:\n{table}");
-    if let Some(out) = file {
-        let written = out
-            .file
-            .set_len(0)
-            .and_then(|()| out.file.write_all_at(table.as_bytes(), 0));
-        if let Err(e) = written {
-            tracing::warn!(path = %out.path.display(), "cannot write statistics: {e}");
-        }
+impl StatusReporter {
+    fn write(&self, state: State, only_if_changed: bool) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let body = status::render_body(
+            &self.identity,
+            state,
+            &self.backend.routes(),
+            &self.device.stats().render(),
+        );
+        file.write(&body, state, only_if_changed);
     }
 }

@@ -167,7 +167,7 @@ fn unsigned(value: libc::c_int) -> u64 {
 pub fn allowlist() -> Result<BTreeMap<i64, Vec<SeccompRule>>, SandboxError> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
     let anything = [
-        // The CUSE channel, AF_ALG sockets, log lines, the statistics file.
+        // The CUSE channel, AF_ALG sockets, log lines, the status file.
         libc::SYS_read,
         libc::SYS_readv,
         libc::SYS_write,
@@ -186,6 +186,8 @@ pub fn allowlist() -> Result<BTreeMap<i64, Vec<SeccompRule>>, SandboxError> {
         libc::SYS_setsockopt,
         libc::SYS_sendmsg,
         libc::SYS_recvmsg,
+        // Syslog lines and service-manager notices, on sockets connected before the sandbox.
+        libc::SYS_sendto,
         // Memory.
         libc::SYS_brk,
         libc::SYS_mmap,

@@ -1,6 +1,8 @@
 //! The product on a real kernel: the daemon serves /dev/crypto in a throwaway guest and the
 //! C compat suite (compat-tests/cryptodev), built 64- and 32-bit, runs against it — once with
-//! direct caller-memory access, once with CUSE RETRY rounds only.
+//! direct caller-memory access, by the daemon as the Debian package installs it (release
+//! build, tests/support/package.rs), once with CUSE RETRY rounds only, by cargo's debug build
+//! (overflow checks and debug assertions on).
 
 mod support;
 
@@ -8,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use guest_harness::{build_c, image_for_tests, Abi, Linkage};
-use support::guest::{build_compat, run_with_daemon, ClientRun};
+use support::guest::{build_compat, daemon_binary, run_with_daemon_at, ClientRun};
+use support::package::package;
 
 /// How a compat program is built and run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,7 +213,7 @@ fn transcript(lines: &[String]) -> Vec<&str> {
         .collect()
 }
 
-fn run_suite(mode: &str, daemon_args: &str, device: &str) {
+fn run_suite(daemon: &Path, mode: &str, daemon_args: &str, device: &str) {
     let Some(image) = image_for_tests() else {
         return;
     };
@@ -227,8 +230,9 @@ fn run_suite(mode: &str, daemon_args: &str, device: &str) {
         }
         compared.push(program);
     }
-    let results = run_with_daemon(
+    let results = run_with_daemon_at(
         &image,
+        daemon,
         daemon_args,
         device,
         &runs,
@@ -270,12 +274,13 @@ const DAEMON_OPTIONS: &str = "--max-files-per-uid 64 --max-sessions-per-uid 1024
 
 #[test]
 fn compat_suite_with_direct_caller_memory() {
-    run_suite("direct", DAEMON_OPTIONS, "/dev/crypto");
+    run_suite(&package().daemon(), "direct", DAEMON_OPTIONS, "/dev/crypto");
 }
 
 #[test]
 fn compat_suite_with_retry_rounds_only() {
     run_suite(
+        Path::new(daemon_binary()),
         "retry",
         &format!("--memory-access retry --name crypto-retry {DAEMON_OPTIONS}"),
         "/dev/crypto-retry",

@@ -135,6 +135,33 @@ impl SelectedBackend {
         }
     }
 
+    /// Where new sessions of each algorithm go now (demotions included), by kernel name, for
+    /// the status file.
+    pub fn routes(&self) -> Vec<(String, String)> {
+        let mut routes: Vec<(String, String)> = Vec::new();
+        for &alg in Algorithm::ALL {
+            let Some(name) = alg.kernel_name() else {
+                continue;
+            };
+            if !self.supports(alg) || routes.iter().any(|(known, _)| known == name) {
+                continue;
+            }
+            let route = match self.kernel(alg) {
+                Some(binding) if self.splits(binding) => format!(
+                    "AF_ALG {} (hardware), RustCrypto below {} bytes",
+                    binding.driver, self.software_below
+                ),
+                Some(binding) if binding.hardware => {
+                    format!("AF_ALG {} (hardware)", binding.driver)
+                }
+                Some(binding) => format!("AF_ALG {}", binding.driver),
+                None => "RustCrypto".to_owned(),
+            };
+            routes.push((name.to_owned(), route));
+        }
+        routes
+    }
+
     /// The binding `alg` uses now, if it goes to AF_ALG.
     fn kernel(&self, alg: Algorithm) -> Option<&Binding> {
         let demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());

@@ -46,8 +46,8 @@ pub fn build_compat(name: &str, abi: Abi, linkage: Linkage, extra: &[&str]) -> P
 
 /// The shell script: start the daemon with `daemon_args` serving `device`, run each client
 /// with CRYPTODEV_DEVICE set, stop the daemon, report whether the node went away.
-fn script(daemon_args: &str, device: &str, runs: &[ClientRun]) -> String {
-    let daemon = daemon_binary();
+fn script(daemon: &Path, daemon_args: &str, device: &str, runs: &[ClientRun]) -> String {
+    let daemon = daemon.display();
     let mut script = format!(
         "set -u\n\
          {daemon} --foreground --log-level warn {daemon_args} &\n\
@@ -92,7 +92,7 @@ fn sections(output: &str) -> BTreeMap<String, (Vec<String>, Option<i32>)> {
     sections
 }
 
-/// Boots a guest, runs the daemon and the clients.
+/// Boots a guest, runs cargo's daemon binary and the clients.
 pub fn run_with_daemon(
     image: &GuestImage,
     daemon_args: &str,
@@ -101,8 +101,23 @@ pub fn run_with_daemon(
     timeout: Duration,
     configure: impl FnOnce(GuestRun) -> GuestRun,
 ) -> Results {
+    let daemon = Path::new(daemon_binary());
+    run_with_daemon_at(image, daemon, daemon_args, device, runs, timeout, configure)
+}
+
+/// Boots a guest, runs the daemon at `daemon` (a host path: the guest sees the host's files)
+/// and the clients.
+pub fn run_with_daemon_at(
+    image: &GuestImage,
+    daemon: &Path,
+    daemon_args: &str,
+    device: &str,
+    runs: &[ClientRun],
+    timeout: Duration,
+    configure: impl FnOnce(GuestRun) -> GuestRun,
+) -> Results {
     let outcome = configure(GuestRun::new(image))
-        .command(script(daemon_args, device, runs))
+        .command(script(daemon, daemon_args, device, runs))
         .timeout(timeout)
         .run()
         .unwrap_or_else(|e| panic!("guest run failed: {e}"));

@@ -1,3 +1,4 @@
 pub mod client;
 pub mod fake_kernel;
 pub mod guest;
+pub mod package;
