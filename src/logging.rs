@@ -67,7 +67,13 @@ impl LogSink {
 
     fn deliver(&self, level: Level, line: &[u8]) {
         match &*self.lock() {
-            Destination::Stderr { .. } => {
+            Destination::Stderr { timestamps } => {
+                // Without a timestamp the line starts with the space that follows one.
+                let line = if *timestamps {
+                    line
+                } else {
+                    line.trim_ascii_start()
+                };
                 // Nowhere to report a failing stderr.
                 let _ = io::stderr().lock().write_all(line);
             }
@@ -76,7 +82,7 @@ impl LogSink {
                 let datagram = format!(
                     "<{}>{tag}: {}",
                     FACILITY_DAEMON | severity(level),
-                    message.trim_end()
+                    message.trim()
                 );
                 let _ = socket.send(datagram.as_bytes());
             }
@@ -188,7 +194,7 @@ mod tests {
         let text = std::str::from_utf8(&buf[..len]).unwrap();
         assert_eq!(
             text,
-            format!("<28>cryptodev-cuse[{}]:  WARN a line", std::process::id())
+            format!("<28>cryptodev-cuse[{}]: WARN a line", std::process::id())
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -202,3 +202,69 @@ fn the_shipped_openssl_configuration_in_the_guest() {
     results.check_shutdown(&mut problems);
     results.assert_ok("shipped OpenSSL configuration", &problems);
 }
+
+/// The packaged daemon's logs, in the guest: in the foreground with stderr a file, plain text
+/// (no colour escapes); detached, everything after detaching in syslog (busybox syslogd on
+/// /dev/log), tagged with its pid.
+#[test]
+fn logs_go_to_stderr_in_plain_text_and_to_syslog_once_detached() {
+    let Some(image) = image_for_tests() else {
+        return;
+    };
+    let daemon = package().daemon();
+    let daemon = daemon.display();
+    let script = format!(
+        "{daemon} --foreground --name crypto-fg --stats-file /tmp/fg 2>/tmp/stderr &\n\
+         fg=$!\n\
+         i=0; while [ ! -c /dev/crypto-fg ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
+         kill -TERM $fg; wait $fg\n\
+         echo '=== stderr'; cat /tmp/stderr\n\
+         busybox syslogd -n -O /tmp/messages &\n\
+         i=0; while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
+         {daemon} --stats-file /tmp/detached || exit 1\n\
+         sleep 1\n\
+         pid=$(sed -n 's/^# pid: //p' /tmp/detached)\n\
+         echo \"=== pid $pid\"\n\
+         kill -USR1 $pid; sleep 0.5; kill -TERM $pid\n\
+         i=0; while [ -e /dev/crypto ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
+         sleep 0.5\n\
+         echo '=== syslog'; cat /tmp/messages\n"
+    );
+    let outcome = guest_harness::GuestRun::new(&image)
+        .command(script)
+        .timeout(Duration::from_secs(300))
+        .run()
+        .unwrap_or_else(|e| panic!("guest run failed: {e}"));
+    let output = &outcome.output;
+    let section = |name: &str| -> String {
+        output
+            .split(&format!("=== {name}"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {name} section in:\n{output}"))
+            .split("\n=== ")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let stderr = section("stderr");
+    assert!(stderr.contains("serving"), "stderr:\n{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "colour escapes in:\n{stderr}");
+    let pid: u32 = section("pid")
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no pid in:\n{output}"));
+    let syslog = section("syslog");
+    let tag = format!("daemon.info cryptodev-cuse[{pid}]: INFO cryptodev_cuse: ");
+    for message in [
+        "sandbox: running as",
+        "serving",
+        "usage per algorithm",
+        "shutting down",
+    ] {
+        assert!(
+            syslog.contains(&format!("{tag}{message}")),
+            "no {message:?} from pid {pid} in syslog:\n{syslog}"
+        );
+    }
+    assert!(!syslog.contains('\u{1b}'), "colour escapes in:\n{syslog}");
+}
