@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use guest_harness::{image_for_tests, workspace_root, workspace_target_dir};
 use support::guest::{run_with_daemon, ClientRun, Results};
+use support::host::run_step;
 
 /// Where the daemon writes its counters in the guest (a tmpfs there).
 const STATS_FILE: &str = "/tmp/openssl-engine-stats";
@@ -117,21 +118,6 @@ const ALL_ALGORITHMS: &[&str] = &[
 /// Per algorithm: sessions, operations, bytes.
 type Counters = BTreeMap<String, [u64; 3]>;
 
-/// Runs a host step of the runner; a failure (no source package, no tools) fails the test with
-/// the runner's own explanation.
-fn host_step(what: &str, command: &mut Command) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// The counters a `stats` section printed (the daemon's `name sessions operations bytes`).
 fn counters(lines: &[String]) -> Counters {
     lines
@@ -207,11 +193,11 @@ fn prepared() -> &'static Path {
     OUT.get_or_init(|| {
         let runner = workspace_root().join("openssl-engine-test");
         let out = workspace_target_dir().join("openssl-engine");
-        host_step(
+        run_step(
             "openssl-engine-test/build",
             Command::new(runner.join("build")).arg(&out),
         );
-        host_step(
+        run_step(
             "openssl-engine-test/checks reference",
             Command::new(runner.join("checks"))
                 .arg("reference")

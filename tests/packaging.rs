@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use guest_harness::{image_for_tests, workspace_target_dir};
 use support::guest::{run_with_daemon_at, ClientRun};
+use support::host::run_step;
 use support::package::{dpkg_deb, package};
 
 /// Where the engine and the configuration are installed; the configuration must name the
@@ -75,21 +76,22 @@ fn the_package_holds_what_users_need() {
     );
 
     // The manual page documents the options (generated from the same definition).
-    let page = Command::new("gzip")
-        .arg("-dc")
-        .arg(package.file("/usr/share/man/man8/cryptodev-cuse.8.gz"))
-        .output()
-        .expect("gzip");
-    assert!(page.status.success(), "gzip -dc of the manual page failed");
-    let page = String::from_utf8_lossy(&page.stdout);
-    for needle in [
-        ".TH cryptodev-cuse 8",
-        "memory\\-access",
-        "status",
-        ".SH FILES",
-    ] {
-        assert!(page.contains(needle), "manual page lacks {needle:?}");
-    }
+    let page = run_step(
+        "gzip -dc of the manual page",
+        Command::new("gzip")
+            .arg("-dc")
+            .arg(package.file("/usr/share/man/man8/cryptodev-cuse.8.gz")),
+    );
+    assert_contains_all(
+        "the manual page",
+        &page,
+        &[
+            ".TH cryptodev-cuse 8",
+            "memory\\-access",
+            "status",
+            ".SH FILES",
+        ],
+    );
 
     let pc = read(&package.file("/usr/share/pkgconfig/cryptodev.pc"));
     assert!(pc.contains("includedir=${prefix}/include") && pc.contains("prefix=/usr"));
@@ -117,22 +119,30 @@ fn the_package_holds_what_users_need() {
     // The maintainer scripts create the user and start the service.
     let scripts = workspace_target_dir().join(format!("package-control-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scripts);
-    let status = Command::new("dpkg-deb")
-        .arg("--control")
-        .arg(&package.deb)
-        .arg(&scripts)
-        .status()
-        .expect("dpkg-deb --control");
-    assert!(status.success());
+    run_step(
+        "dpkg-deb --control",
+        Command::new("dpkg-deb")
+            .arg("--control")
+            .arg(&package.deb)
+            .arg(&scripts),
+    );
     let postinst = read(&scripts.join("postinst"));
     let _ = std::fs::remove_dir_all(&scripts);
-    for needle in [
-        "systemd-sysusers",
-        "deb-systemd-helper enable cryptodev-cuse.service",
-        "deb-systemd-invoke $_dh_action cryptodev-cuse.service",
-        "modprobe cuse",
-    ] {
-        assert!(postinst.contains(needle), "postinst lacks {needle:?}");
+    assert_contains_all(
+        "postinst",
+        &postinst,
+        &[
+            "systemd-sysusers",
+            "deb-systemd-helper enable cryptodev-cuse.service",
+            "deb-systemd-invoke $_dh_action cryptodev-cuse.service",
+            "modprobe cuse",
+        ],
+    );
+}
+
+fn assert_contains_all(what: &str, text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{what} lacks {needle:?}:\n{text}");
     }
 }
 

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use guest_harness::{workspace_root, workspace_target_dir};
 
+use super::host::run_step;
+
 /// The built package and the directory its files were extracted to.
 #[derive(Debug)]
 pub struct Package {
@@ -29,26 +31,12 @@ impl Package {
     }
 }
 
-fn run(what: &str, command: &mut Command) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// Builds the package (once per process) and extracts it.
 pub fn package() -> &'static Package {
     static PACKAGE: OnceLock<Package> = OnceLock::new();
     PACKAGE.get_or_init(|| {
         let root_dir = workspace_root();
-        let stdout = run(
+        let stdout = run_step(
             "packaging/build-deb",
             Command::new(root_dir.join("packaging/build-deb")).current_dir(&root_dir),
         );
@@ -64,7 +52,7 @@ pub fn package() -> &'static Package {
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root)
             .unwrap_or_else(|e| panic!("creating {}: {e}", root.display()));
-        run(
+        run_step(
             "extracting the package",
             Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root),
         );
@@ -74,7 +62,7 @@ pub fn package() -> &'static Package {
 
 /// `dpkg-deb ARGS... DEB`'s output.
 pub fn dpkg_deb(args: &[&str], deb: &Path) -> String {
-    run("dpkg-deb", Command::new("dpkg-deb").args(args).arg(deb))
+    run_step("dpkg-deb", Command::new("dpkg-deb").args(args).arg(deb))
 }
 
 /// Removes the extracted trees of test processes that are gone.
