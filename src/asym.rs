@@ -1,16 +1,19 @@
 //! The arithmetic of CIOCKEY with the BSD semantics (docs/ABI.md §13), as OpenSSL 1.0.2's
 //! `eng_cryptodev` uses it.
 //!
-//! Every parameter is a big number written as `(crp_nbits + 7) / 8` **little-endian** bytes;
-//! the inputs come first, then the outputs, whose sizes the caller picks through their
-//! `crp_nbits`:
+//! Every parameter but one is a big number written as `(crp_nbits + 7) / 8` **little-endian**
+//! bytes, which is how the engine's `bn2crparam` converts its bignums and how BSD crypto(4)
+//! drivers take them. The exception is DSA's digest (input 0 of DSA_SIGN and DSA_VERIFY): the
+//! engine hands over the hash function's output untouched, so it is read as **big-endian**
+//! bytes, as OpenSSL's own DSA reads it. The inputs come first, then the outputs, whose sizes
+//! the caller picks through their `crp_nbits`:
 //!
 //! | op | inputs | outputs |
 //! |---|---|---|
 //! | MOD_EXP | a, p, m | a^p mod m |
 //! | MOD_EXP_CRT | p, q, I, dmp1, dmq1, iqmp | I^d mod pq, by CRT |
-//! | DSA_SIGN | dgst, p, q, g, x | r, s |
-//! | DSA_VERIFY | dgst, p, q, g, y, r, s | none; status 0 = valid, 1 = invalid |
+//! | DSA_SIGN | dgst (big-endian), p, q, g, x | r, s |
+//! | DSA_VERIFY | dgst (big-endian), p, q, g, y, r, s | none; status 0 = valid, 1 = invalid |
 //! | DH_COMPUTE_KEY | x, y, p | y^x mod p |
 //!
 //! Arithmetic is RustCrypto's `crypto-bigint` ([`BoxedUint`], [`BoxedMontyForm`]):
@@ -25,10 +28,11 @@
 //! do not fit their output are errors (the handler answers EINVAL); a DSA signature that is
 //! malformed (r or s out of 1..q−1, even p or q) only verifies as invalid (status 1).
 //!
-//! DSA: the digest is taken as an integer and reduced mod q; k is uniform in [1, q−1] from the
-//! OS generator (`getrandom`); signing retries on r = 0 or s = 0 a bounded number of times.
-//! Secrets and results are wiped when dropped ([`Zeroizing`]); intermediate values inside the
-//! big-number crate are not.
+//! DSA: the digest becomes an integer as in OpenSSL's `dsa_ossl.c` (FIPS 186-4 §4.6): its
+//! first ⌈N/8⌉ bytes when it is longer, N being q's bit length, then reduced mod q. k is
+//! uniform in [1, q−1] from the OS generator (`getrandom`); signing retries on r = 0 or s = 0
+//! a bounded number of times. Secrets and results are wiped when dropped ([`Zeroizing`]);
+//! intermediate values inside the big-number crate are not.
 
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, ConcatenatingMul, NonZero, Odd, RandomMod, Resize};
@@ -88,9 +92,10 @@ pub fn features() -> u32 {
 
 /// Runs one CIOCKEY operation.
 ///
-/// `inputs`: little-endian input numbers; `output_bits`: crp_nbits of each output. Each output
-/// is returned as exactly (bits+7)/8 little-endian bytes (zero-extended); a result that does not
-/// fit is an error.
+/// `inputs`: the input parameters' bytes, little-endian numbers except DSA's digest (raw
+/// big-endian hash bytes); `output_bits`: crp_nbits of each output. Each output is returned as
+/// exactly (bits+7)/8 little-endian bytes (zero-extended); a result that does not fit is an
+/// error.
 pub fn run(op: KeyOp, inputs: &[&[u8]], output_bits: &[u32]) -> Result<AsymResult, AsymError> {
     let (want_in, want_out) = op.param_counts();
     let (want_in, want_out) = (usize::from(want_in), usize::from(want_out));
@@ -106,7 +111,14 @@ pub fn run(op: KeyOp, inputs: &[&[u8]], output_bits: &[u32]) -> Result<AsymResul
     if output_bits.iter().any(|&bits| bits > MAX_OPERAND_BITS) {
         return Err(AsymError::TooLarge);
     }
-    let n = inputs
+    // DSA's digest stays bytes until q is known: which of them count depends on q's length.
+    let (digest, numbers): (&[u8], &[&[u8]]) = match (op, inputs) {
+        (KeyOp::DsaSign | KeyOp::DsaVerify, [digest, numbers @ ..]) => {
+            (check_digest(digest)?, numbers)
+        }
+        _ => (&[], inputs),
+    };
+    let n = numbers
         .iter()
         .map(|bytes| parse(bytes))
         .collect::<Result<Vec<_>, _>>()?;
@@ -117,11 +129,11 @@ pub fn run(op: KeyOp, inputs: &[&[u8]], output_bits: &[u32]) -> Result<AsymResul
             0,
         ),
         KeyOp::DsaSign => {
-            let (r, s) = dsa_sign(&n[0], &n[1], &n[2], &n[3], &n[4])?;
+            let (r, s) = dsa_sign(digest, &n[0], &n[1], &n[2], &n[3])?;
             (vec![r, s], 0)
         }
         KeyOp::DsaVerify => {
-            let valid = dsa_verify(&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6])?;
+            let valid = dsa_verify(digest, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5])?;
             (Vec::new(), u32::from(!valid))
         }
         KeyOp::DhComputeKey => (vec![mod_exp(&n[1], &n[0], &n[2])?], 0),
@@ -140,29 +152,62 @@ type Num = Zeroizing<BoxedUint>;
 /// The smallest precision used (one 64-bit limb, whatever the platform's limb size).
 const MIN_PRECISION: u32 = 64;
 
-/// Reads a little-endian number, dropping high zero bytes; more than [`MAX_OPERAND_BITS`]
-/// significant bits is [`AsymError::TooLarge`]. The precision is the significant length
-/// rounded up to whole limbs (the length is public: it is what the client sent).
-fn parse(le: &[u8]) -> Result<Num, AsymError> {
-    let len = le.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    let significant = &le[..len];
-    let bits = match significant.last() {
-        None => 0,
-        Some(&top) => (len - 1)
-            .checked_mul(8)
-            .and_then(|b| b.checked_add(8 - top.leading_zeros() as usize))
-            .ok_or(AsymError::TooLarge)?,
-    };
+/// [`AsymError::TooLarge`] unless a number of `len` significant bytes, the most significant
+/// being `top` (non-zero), has at most [`MAX_OPERAND_BITS`] bits.
+fn check_width(len: usize, top: u8) -> Result<(), AsymError> {
+    let bits = len
+        .checked_sub(1)
+        .and_then(|l| l.checked_mul(8))
+        .and_then(|b| b.checked_add(8 - top.leading_zeros() as usize))
+        .ok_or(AsymError::TooLarge)?;
     if bits > MAX_OPERAND_BITS as usize {
         return Err(AsymError::TooLarge);
     }
-    // len <= 1024 here, so the product fits.
-    let precision = u32::try_from(len * 8)
-        .map_err(|_| AsymError::TooLarge)?
-        .max(MIN_PRECISION);
-    BoxedUint::from_le_slice(significant, precision)
+    Ok(())
+}
+
+/// The precision for a number of `len` bytes: whole limbs, at least [`MIN_PRECISION`] (the
+/// length is public: it is what the client sent).
+fn precision_for(len: usize) -> Result<u32, AsymError> {
+    len.checked_mul(8)
+        .and_then(|bits| u32::try_from(bits).ok())
+        .map(|bits| bits.max(MIN_PRECISION))
+        .ok_or(AsymError::TooLarge)
+}
+
+/// Reads a little-endian number, dropping high zero bytes; more than [`MAX_OPERAND_BITS`]
+/// significant bits is [`AsymError::TooLarge`].
+fn parse(le: &[u8]) -> Result<Num, AsymError> {
+    let len = le.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let significant = &le[..len];
+    if let Some(&top) = significant.last() {
+        check_width(len, top)?;
+    }
+    BoxedUint::from_le_slice(significant, precision_for(len)?)
         .map(Zeroizing::new)
         .map_err(|_| AsymError::Invalid("undecodable number"))
+}
+
+/// DSA's digest, big-endian, under the same size limit as the numbers. Leading zero bytes stay:
+/// they count when the digest is cut to q's length.
+fn check_digest(be: &[u8]) -> Result<&[u8], AsymError> {
+    if let Some(start) = be.iter().position(|&b| b != 0) {
+        check_width(be.len() - start, be[start])?;
+    }
+    Ok(be)
+}
+
+/// The integer DSA signs for `digest`, not yet reduced mod q. OpenSSL's `dsa_ossl.c` cuts a
+/// digest longer than q to q's byte length before reading it big-endian (FIPS 186-4 §4.6 takes
+/// the leftmost N bits; bytes give the same for the standard N of 160, 224 and 256), and a
+/// signature must verify in OpenSSL either way.
+fn dsa_digest(digest: &[u8], q: &Odd<BoxedUint>) -> Result<Num, AsymError> {
+    let q_bytes =
+        usize::try_from(q.as_ref().bit_width().div_ceil(8)).map_err(|_| AsymError::TooLarge)?;
+    let leftmost = &digest[..digest.len().min(q_bytes)];
+    BoxedUint::from_be_slice(leftmost, precision_for(leftmost.len())?)
+        .map(Zeroizing::new)
+        .map_err(|_| AsymError::Invalid("undecodable digest"))
 }
 
 /// `value` as exactly `(bits + 7) / 8` little-endian bytes.
@@ -299,9 +344,9 @@ fn in_open_range(x: &BoxedUint, bound: &BoxedUint) -> bool {
     !is_zero(x) && x < bound
 }
 
-/// A DSA signature (r, s) of the digest integer `dgst` (reduced mod q) with private key `x`.
+/// A DSA signature (r, s) of the big-endian `digest` with private key `x`.
 fn dsa_sign(
-    dgst: &BoxedUint,
+    digest: &[u8],
     p: &BoxedUint,
     q: &BoxedUint,
     g: &BoxedUint,
@@ -324,7 +369,8 @@ fn dsa_sign(
     let params_p = BoxedMontyParams::new(p.clone());
     let params_q = BoxedMontyParams::new(q.clone());
     let g = monty(g, &params_p);
-    let z = monty(dgst, &params_q);
+    let z = dsa_digest(digest, q)?;
+    let z = monty(&z, &params_q);
     let x = monty(x, &params_q);
     for _ in 0..DSA_SIGN_ATTEMPTS {
         // k uniform in [1, q-1].
@@ -354,10 +400,10 @@ fn dsa_sign(
     ))
 }
 
-/// Whether (r, s) is a valid DSA signature of `dgst` (reduced mod q) under public key `y`.
+/// Whether (r, s) is a valid DSA signature of the big-endian `digest` under public key `y`.
 /// Out-of-range signatures and even p or q verify as invalid; a zero modulus is an error.
 fn dsa_verify(
-    dgst: &BoxedUint,
+    digest: &[u8],
     p: &BoxedUint,
     q: &BoxedUint,
     g: &BoxedUint,
@@ -377,7 +423,8 @@ fn dsa_verify(
     let Some(w) = monty(s, &params_q).invert().into_option() else {
         return Ok(false); // q not prime
     };
-    let u1 = w.mul(&monty(dgst, &params_q)).retrieve();
+    let z = dsa_digest(digest, q)?;
+    let u1 = w.mul(&monty(&z, &params_q)).retrieve();
     let u2 = w.mul(&monty(r, &params_q)).retrieve();
     let v = monty(g, &params_p)
         .pow(&u1)
@@ -391,18 +438,24 @@ fn dsa_verify(
 mod tests {
     use super::*;
 
-    /// Little-endian bytes of a big-endian hex string (the way OpenSSL prints numbers).
-    fn le(hex: &str) -> Vec<u8> {
+    /// The bytes a hex string spells, in order: how a digest is written and how OpenSSL
+    /// prints numbers (big-endian).
+    fn be(hex: &str) -> Vec<u8> {
         let hex: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
         let hex = if hex.len() % 2 == 1 {
             format!("0{hex}")
         } else {
             hex
         };
-        let mut v: Vec<u8> = (0..hex.len())
+        (0..hex.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+            .collect()
+    }
+
+    /// Little-endian bytes of a big-endian hex string: a number as CIOCKEY takes it.
+    fn le(hex: &str) -> Vec<u8> {
+        let mut v = be(hex);
         v.reverse();
         v
     }
@@ -589,6 +642,19 @@ mod tests {
             trim(&one_output(KeyOp::ModExp, &[&[3], &[2], &padded], 8)),
             &[2]
         );
+        // A digest's width counts from its first non-zero byte.
+        let mut digest = vec![0xffu8; 1025];
+        digest[0] = 0;
+        let verify = |digest: &[u8]| {
+            run(
+                KeyOp::DsaVerify,
+                &[digest, &le(DSA_P), &le(DSA_Q), &le(DSA_G), &[5], &[5], &[5]],
+                &[],
+            )
+        };
+        assert_eq!(verify(&digest).unwrap().status, 1);
+        digest[0] = 1;
+        assert_eq!(verify(&digest).err(), Some(AsymError::TooLarge));
         for op in KeyOp::ALL {
             let (i, o) = op.param_counts();
             let big = vec![1u8; 1025];
@@ -682,10 +748,11 @@ mod tests {
         res.status
     }
 
-    /// A signature made by `openssl dgst -sha1 -sign` verifies; any change does not.
+    /// A signature made by `openssl dgst -sha1 -sign` verifies with the digest as the hash
+    /// function wrote it; any change does not.
     #[test]
     fn dsa_verifies_an_openssl_signature() {
-        let (dgst, y, r, s) = (le(DSA_SHA1), le(DSA_Y), le(DSA_SIG_R), le(DSA_SIG_S));
+        let (dgst, y, r, s) = (be(DSA_SHA1), le(DSA_Y), le(DSA_SIG_R), le(DSA_SIG_S));
         assert_eq!(dsa_verify_status(&dgst, &y, &r, &s), 0);
         let flip = |v: &[u8], bit: usize| {
             let mut v = v.to_vec();
@@ -693,9 +760,13 @@ mod tests {
             v
         };
         assert_eq!(dsa_verify_status(&flip(&dgst, 0), &y, &r, &s), 1);
+        assert_eq!(dsa_verify_status(&flip(&dgst, 159), &y, &r, &s), 1);
         assert_eq!(dsa_verify_status(&dgst, &flip(&y, 77), &r, &s), 1);
         assert_eq!(dsa_verify_status(&dgst, &y, &flip(&r, 5), &s), 1);
         assert_eq!(dsa_verify_status(&dgst, &y, &r, &flip(&s, 159)), 1);
+        // The digest read little-endian, as every other parameter is: not this signature.
+        let reversed: Vec<u8> = dgst.iter().rev().copied().collect();
+        assert_eq!(dsa_verify_status(&reversed, &y, &r, &s), 1);
         // Swapped r and s, zeros, r or s at or above q: invalid, not an error.
         let q = le(DSA_Q);
         let mut q_wide = le(DSA_Q);
@@ -706,8 +777,20 @@ mod tests {
         assert_eq!(dsa_verify_status(&dgst, &y, &q, &s), 1);
         assert_eq!(dsa_verify_status(&dgst, &y, &r, &q_wide), 1);
         assert_eq!(dsa_verify_status(&dgst, &y, &add_le(&r, &q), &s), 1);
-        // A digest equal modulo q verifies (the digest is reduced mod q).
-        assert_eq!(dsa_verify_status(&add_le(&dgst, &q), &y, &r, &s), 0);
+        // A digest equal modulo q (and as long as q) verifies: the digest is reduced mod q.
+        let mut plus_q = add_le(&le(DSA_SHA1), &q);
+        plus_q.truncate(trim(&plus_q).len());
+        plus_q.reverse();
+        assert_eq!(plus_q.len(), 20);
+        assert_ne!(plus_q, dgst);
+        assert_eq!(dsa_verify_status(&plus_q, &y, &r, &s), 0);
+        // Bytes past q's length do not count; leading zero bytes do (they shift the rest out).
+        let mut longer = dgst.clone();
+        longer.extend_from_slice(&[0x5a; 12]);
+        assert_eq!(dsa_verify_status(&longer, &y, &r, &s), 0);
+        let mut zero_first = vec![0];
+        zero_first.extend_from_slice(&dgst);
+        assert_eq!(dsa_verify_status(&zero_first, &y, &r, &s), 1);
         // Even or out-of-order domain parameters: invalid; a zero modulus: an error.
         let run_with = |p: &[u8], q: &[u8]| {
             run(
@@ -722,6 +805,28 @@ mod tests {
             run_with(&[], &q).err(),
             Some(AsymError::Invalid("zero modulus"))
         );
+    }
+
+    /// `openssl dgst -sha256 -sign` with the 160-bit q: OpenSSL signs the digest's first 20
+    /// bytes, so only that reading verifies: not the whole digest mod q, not the digest
+    /// reversed.
+    #[test]
+    fn dsa_sha256_digest_longer_than_q() {
+        let (dgst, y) = (be(DSA_SHA256), le(DSA_Y));
+        let (r, s) = (le(DSA_SHA256_SIG_R), le(DSA_SHA256_SIG_S));
+        assert_eq!(dgst.len(), 32);
+        assert_eq!(dsa_verify_status(&dgst, &y, &r, &s), 0);
+        assert_eq!(dsa_verify_status(&dgst[..20], &y, &r, &s), 0);
+        let reversed: Vec<u8> = dgst.iter().rev().copied().collect();
+        assert_eq!(dsa_verify_status(&reversed, &y, &r, &s), 1);
+        assert_eq!(dsa_verify_status(&dgst[12..], &y, &r, &s), 1);
+        // The daemon's own signature of that digest holds under the same reading.
+        let (p, q, g, x) = (le(DSA_P), le(DSA_Q), le(DSA_G), le(DSA_X));
+        let res = run(KeyOp::DsaSign, &[&dgst, &p, &q, &g, &x], &[160, 160]).unwrap();
+        let (r, s) = (&res.outputs[0], &res.outputs[1]);
+        assert_eq!(dsa_verify_status(&dgst, &y, r, s), 0);
+        assert_eq!(dsa_verify_status(&dgst[..20], &y, r, s), 0);
+        assert_eq!(dsa_verify_status(&reversed, &y, r, s), 1);
     }
 
     /// a + b on little-endian byte strings.
@@ -743,7 +848,7 @@ mod tests {
         let (p, q, g, x, y) = (le(DSA_P), le(DSA_Q), le(DSA_G), le(DSA_X), le(DSA_Y));
         let mut seen_r = Vec::new();
         for dgst in [
-            le(DSA_SHA1),
+            be(DSA_SHA1),
             vec![],
             vec![1],
             vec![0xff; 20],
@@ -756,8 +861,17 @@ mod tests {
             assert_eq!((r.len(), s.len()), (20, 20));
             assert_eq!(dsa_verify_status(&dgst, &y, r, s), 0);
             let mut bad = dgst.clone();
-            bad.push(1);
+            match bad.first_mut() {
+                Some(first) => *first ^= 0x80,
+                None => bad.push(1),
+            }
             assert_eq!(dsa_verify_status(&bad, &y, r, s), 1);
+            // Past q's 20 bytes nothing counts.
+            if dgst.len() > 20 {
+                let mut tail_changed = dgst.clone();
+                tail_changed[20] ^= 1;
+                assert_eq!(dsa_verify_status(&tail_changed, &y, r, s), 0);
+            }
             seen_r.push(r.to_vec());
         }
         // k is random: signing the same digest twice gives different signatures.
@@ -909,6 +1023,14 @@ mod tests {
     /// `openssl dgst -sha1 -sign dsa.pem` of that message, r and s from `openssl asn1parse`.
     const DSA_SIG_R: &str = "133b2109dbb47c3a9d125f221a0fb2b1fbcfe965";
     const DSA_SIG_S: &str = "7ffc85824cd67ada383b460fcee0b2179f4907e5";
+
+    /// SHA-256 of the same message: 32 bytes, longer than q.
+    const DSA_SHA256: &str = "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592";
+
+    /// `openssl dgst -sha256 -sign dsa.pem` (OpenSSL 3.0) of that message with the same key,
+    /// r and s from `openssl asn1parse`; `openssl dgst -sha256 -verify` accepts it.
+    const DSA_SHA256_SIG_R: &str = "7a0eeb81e7c127c9bbb042b94a856aca696e0d41";
+    const DSA_SHA256_SIG_S: &str = "35fa46fcad269f2ddc69aeb2473897351a671bb2";
 
     /// RSA-2048 test key (openssl genrsa 2048): modulus n.
     const RSA_N: &str = "c0e5823627bb3a7953ded1e2e6b30613fffaaccaa1ce54fcaea9b49d95ece9b7\

@@ -73,6 +73,14 @@ pub struct Options {
     /// started on. 0 turns it off.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub software_below: usize,
+    /// Announce the CIOCKEY operations (RSA: CRK_MOD_EXP, CRK_MOD_EXP_CRT; DSA: CRK_DSA_SIGN,
+    /// CRK_DSA_VERIFY) in CIOCASYMFEAT. Off by default: OpenSSL 1.0.2 and 1.1.0 built with
+    /// their cryptodev engine make it every program's RSA, DSA and DH once /dev/crypto
+    /// announces them, and 1.1.0 releases before the fix of OpenSSL issue #8202 (1.1.0i
+    /// among them) pass the numbers in the wrong byte order, so results come out wrong.
+    /// CIOCKEY itself answers either way.
+    #[arg(long)]
+    pub asym: bool,
     /// Open files of /dev/crypto one user may have open at once (ENFILE beyond).
     #[arg(long, value_name = "COUNT", default_value_t = limits::DEFAULT_FILES_PER_UID)]
     pub max_files_per_uid: usize,

@@ -10,7 +10,7 @@ use nix::errno::Errno;
 
 use crate::backend::Backend;
 use crate::cuse::{Caller, Channel, Device, IoctlCall, IoctlReply};
-use crate::handlers::FileOps;
+use crate::handlers::{self, FileOps};
 use crate::jobs::JobRunner;
 use crate::limits::{Limits, Quotas};
 use crate::memory;
@@ -25,6 +25,8 @@ pub struct CryptoDevice {
     jobs: Arc<JobRunner>,
     stats: Arc<Stats>,
     quotas: Arc<Quotas>,
+    /// What CIOCASYMFEAT answers (`--asym`).
+    asym_features: u32,
 }
 
 impl std::fmt::Debug for CryptoDevice {
@@ -47,7 +49,16 @@ impl CryptoDevice {
             jobs,
             stats: Arc::new(Stats::default()),
             quotas: Quotas::new(Limits::for_this_machine()),
+            asym_features: 0,
         })
+    }
+
+    /// The same device announcing in CIOCASYMFEAT the CIOCKEY operations it offers
+    /// (docs/ABI.md §13); without this it announces none, and CIOCKEY still answers callers
+    /// that do not ask first.
+    pub fn with_asym_announced(mut self) -> CryptoDevice {
+        self.asym_features = handlers::announceable_asym_features();
+        self
     }
 
     /// The same device with other limits on what each user may hold.
@@ -95,6 +106,7 @@ impl Device for CryptoDevice {
             runner: Arc::clone(&self.jobs),
             stats: Arc::clone(&self.stats),
             quotas: Arc::clone(&self.quotas),
+            asym_features: self.asym_features,
         };
         self.files().insert(fh, Arc::new(ops));
         self.stats.file_opened();

@@ -44,13 +44,14 @@ impl LogSink {
         }
     }
 
-    /// From now on, logs to the syslog socket at `path`, as `tag[pid]`.
+    /// From now on, logs to the syslog socket at `path`, as `tag[pid]` (the pid of the
+    /// moment: the daemon switches before it detaches, which changes its pid).
     pub fn switch_to_syslog(&self, path: &Path, tag: &str) -> io::Result<()> {
         let socket = UnixDatagram::unbound()?;
         socket.connect(path)?;
         *self.lock() = Destination::Syslog {
             socket,
-            tag: format!("{tag}[{}]", std::process::id()),
+            tag: tag.to_owned(),
         };
         Ok(())
     }
@@ -80,8 +81,9 @@ impl LogSink {
             Destination::Syslog { socket, tag } => {
                 let message = String::from_utf8_lossy(line);
                 let datagram = format!(
-                    "<{}>{tag}: {}",
+                    "<{}>{tag}[{}]: {}",
                     FACILITY_DAEMON | severity(level),
+                    std::process::id(),
                     message.trim()
                 );
                 let _ = socket.send(datagram.as_bytes());

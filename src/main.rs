@@ -197,11 +197,13 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), String> {
         confinement.to_string()
     };
 
-    let device = Arc::new(
-        CryptoDevice::new(backend.clone(), options.threads)
-            .map_err(|e| format!("job threads: {e}"))?
-            .with_limits(limits),
-    );
+    let mut device = CryptoDevice::new(backend.clone(), options.threads)
+        .map_err(|e| format!("job threads: {e}"))?
+        .with_limits(limits);
+    if options.asym {
+        device = device.with_asym_announced();
+    }
+    let device = Arc::new(device);
     device.attach_channel(Arc::clone(&channel));
     let reporter = Arc::new(StatusReporter {
         identity: Identity {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cryptodev_abi::alg::CRYPTO_ALGORITHM_ALL;
-use cryptodev_abi::Algorithm;
+use cryptodev_abi::{Algorithm, KeyOp};
 
 #[derive(Debug, Default)]
 struct Counters {
@@ -39,6 +39,8 @@ pub struct Stats {
     files: Lifetimes,
     sessions: Lifetimes,
     by_id: Vec<Counters>,
+    /// CIOCKEY operations completed, by `crk_op`.
+    keys: [AtomicU64; KeyOp::ALL.len()],
 }
 
 impl Default for Stats {
@@ -49,6 +51,7 @@ impl Default for Stats {
             by_id: (0..CRYPTO_ALGORITHM_ALL)
                 .map(|_| Counters::default())
                 .collect(),
+            keys: Default::default(),
         }
     }
 }
@@ -105,6 +108,11 @@ impl Stats {
         }
     }
 
+    /// A CIOCKEY operation `op` completed.
+    pub fn key_operation(&self, op: KeyOp) {
+        self.keys[op as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Algorithms used so far.
     pub fn snapshot(&self) -> Vec<Snapshot> {
         Algorithm::ALL
@@ -122,11 +130,20 @@ impl Stats {
             .collect()
     }
 
-    /// Two `#` lines with the open files and sessions opened, closed and live, then a table:
+    /// Two `#` lines with the open files and sessions opened, closed and live, one with the
+    /// CIOCKEY operations by kind, then a table:
     /// one line per algorithm used, `name sessions operations bytes`.
     pub fn render(&self) -> String {
         let mut out = self.files.line("open files");
         out.push_str(&self.sessions.line("sessions"));
+        let keys: Vec<String> = KeyOp::ALL
+            .iter()
+            .map(|&op| {
+                let count = self.keys[op as usize].load(Ordering::Relaxed);
+                format!("{} {count}", op.name())
+            })
+            .collect();
+        let _ = writeln!(out, "# CIOCKEY operations: {}", keys.join(", "));
         out.push_str("# algorithm sessions operations bytes\n");
         for s in self.snapshot() {
             let name = s.algorithm.kernel_name().unwrap_or("?");
@@ -151,11 +168,14 @@ mod tests {
         }
         stats.sessions_closed(1);
         stats.file_closed(2);
+        stats.key_operation(KeyOp::DsaSign);
         let rendered = stats.render();
         assert!(
             rendered.starts_with(
                 "# open files: 3 opened, 1 closed, 2 live\n\
-                 # sessions: 5 opened, 3 closed, 2 live\n"
+                 # sessions: 5 opened, 3 closed, 2 live\n\
+                 # CIOCKEY operations: mod_exp 0, mod_exp_crt 0, dsa_sign 1, dsa_verify 0, \
+                 dh_compute_key 0\n"
             ),
             "{rendered}"
         );

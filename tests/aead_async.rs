@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cryptodev_abi::consts::CopFlags;
@@ -12,6 +13,7 @@ use cryptodev_abi::{Algorithm, ArgStruct, AuthCryptParams, CryptParams, Ioctl, L
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::backend::Backend;
 use cryptodev_cuse::cuse::Device;
+use cryptodev_cuse::device::CryptoDevice;
 use support::client::{unhex, Client};
 
 const EINVAL: i32 = 22;
@@ -388,10 +390,18 @@ fn the_async_queue_is_bounded() {
 fn ciockey_mod_exp_and_the_announced_features() {
     use cryptodev_abi::{BigNumParam, KeyParams};
     for layout in [Layout::Lp64, Layout::Ilp32] {
+        // By default nothing is announced (--asym opts in), and CIOCKEY answers all the same.
         let mut c = Client::new(layout);
         let (rc, arg) = c.call(Ioctl::AsymFeatures, &0u32);
         assert_eq!(rc, 0);
         let features = u32::from_le_bytes(c.memory.read(arg, 4).unwrap().try_into().unwrap());
+        assert_eq!(features, 0, "announced without the opt-in");
+        let device = CryptoDevice::new(Arc::new(RustCryptoBackend::new()), 2).unwrap();
+        let mut announcing = Client::on(layout, device.with_asym_announced());
+        let (rc, arg) = announcing.call(Ioctl::AsymFeatures, &0u32);
+        assert_eq!(rc, 0);
+        let features =
+            u32::from_le_bytes(announcing.memory.read(arg, 4).unwrap().try_into().unwrap());
         assert_eq!(features, 0b01111, "all but CRF_DH_COMPUTE_KEY");
 
         // 4^13 mod 497 = 445, little-endian numbers.
@@ -412,6 +422,11 @@ fn ciockey_mod_exp_and_the_announced_features() {
         assert_eq!(c.call(Ioctl::Key, &params).0, 0);
         let result = c.memory.read(params.params[3].p, 2).unwrap();
         assert_eq!(u16::from_le_bytes([result[0], result[1]]), 445);
+        let counters = c.device.stats().render();
+        assert!(
+            counters.contains("# CIOCKEY operations: mod_exp 1, "),
+            "{counters}"
+        );
 
         let mut wrong_count = params;
         wrong_count.crk_iparams = 2;

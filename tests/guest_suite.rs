@@ -104,11 +104,12 @@ const PROGRAMS: &[Program] = &[
         direct_args: "- 48 direct",
         retry_args: Some("- 48 retry"),
     },
+    // The device, then whether the daemon announces CIOCKEY's operations (--asym).
     Program {
         name: "asym",
         build: Build::Libcrypto,
-        direct_args: "",
-        retry_args: Some(""),
+        direct_args: "- announced",
+        retry_args: Some("- unannounced"),
     },
     // The daemon's credentials, capabilities, no_new_privs, seccomp and dumpability; the
     // device, then the memory mode the daemon runs in.
@@ -274,7 +275,12 @@ const DAEMON_OPTIONS: &str = "--max-files-per-uid 64 --max-sessions-per-uid 1024
 
 #[test]
 fn compat_suite_with_direct_caller_memory() {
-    run_suite(&package().daemon(), "direct", DAEMON_OPTIONS, "/dev/crypto");
+    run_suite(
+        &package().daemon(),
+        "direct",
+        &format!("--asym {DAEMON_OPTIONS}"),
+        "/dev/crypto",
+    );
 }
 
 #[test]

@@ -122,6 +122,17 @@ impl KeyOp {
             KeyOp::DhComputeKey => (3, 1),
         }
     }
+
+    /// The operation's name without its `CRK_` prefix, lower case (for counters and logs).
+    pub const fn name(self) -> &'static str {
+        match self {
+            KeyOp::ModExp => "mod_exp",
+            KeyOp::ModExpCrt => "mod_exp_crt",
+            KeyOp::DsaSign => "dsa_sign",
+            KeyOp::DsaVerify => "dsa_verify",
+            KeyOp::DhComputeKey => "dh_compute_key",
+        }
+    }
 }
 
 impl TryFrom<u32> for KeyOp {

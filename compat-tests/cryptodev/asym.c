@@ -1,15 +1,21 @@
 /*
- * asym: CIOCASYMFEAT and CIOCKEY with the BSD semantics (docs/ABI.md §13): crk_iparams input
- * numbers then crk_oparams outputs in crk_param[], each a little-endian number of
- * crp_nbits bits at crp_p; crk_status is the result (DSA_VERIFY: 0 = valid).
+ * asym: CIOCASYMFEAT and CIOCKEY with the BSD semantics (docs/ABI.md §13): crk_iparams
+ * inputs then crk_oparams outputs in crk_param[], each of crp_nbits bits at crp_p: a
+ * little-endian number, except DSA's digest, which is the hash function's output as it is
+ * (big-endian), the way OpenSSL's cryptodev engine passes it; crk_status is the result
+ * (DSA_VERIFY: 0 = valid).
  * - CIOCASYMFEAT: returns 0 and announces MOD_EXP, MOD_EXP_CRT, DSA_SIGN and DSA_VERIFY
- *   (DH_COMPUTE_KEY works but the daemon does not announce it);
+ *   (DH_COMPUTE_KEY works but the daemon does not announce it), or nothing when the daemon
+ *   runs without --asym (MODE `unannounced`); CIOCKEY answers either way;
  * - MOD_EXP: small and even moduli with known results, RSA-1024/2048 encryption and
  *   decryption with fixed keys, an 8192-bit modulus; MOD_EXP_CRT gives the same as MOD_EXP
  *   with d; outputs are zero-extended to their crp_nbits;
  * - DSA_SIGN (DSA-2048/256): (r, s) in range, verified through DSA_VERIFY and, built with
  *   -DWITH_LIBCRYPTO (64-bit), OpenSSL's DSA_do_verify; two signatures differ (random k);
- * - DSA_VERIFY: an OpenSSL-made signature is valid, any tampered part is not;
+ *   the same for a SHA-512 digest, longer than q, of which only the first 32 bytes count;
+ * - DSA_VERIFY: OpenSSL-made signatures over SHA-256 and SHA-512 digests are valid, any
+ *   tampered part is not, nor the digest byte-reversed; 64-bit: signatures made just now by
+ *   OpenSSL's DSA_do_sign are valid;
  * - DH_COMPUTE_KEY: both sides of an ffdhe2048 exchange agree;
  * - EINVAL: unknown op, wrong parameter counts, more than 8192 bits, a zero modulus, an
  *   output too small for its result, DSA/CRT parameters out of range.
@@ -17,7 +23,7 @@
  * builds print "TRANSCRIPT <hex>" (and CHECKPOINTs) over the deterministic results (not the
  * random DSA signatures): the 32-bit transcript must equal the OpenSSL-checked 64-bit one.
  *
- * usage: asym [DEVICE]
+ * usage: asym [DEVICE [MODE]]   MODE: announced (default) or unannounced
  */
 #include "common.h"
 
@@ -146,6 +152,17 @@ static const char DSA_R[] =
 	"20925581a3dbb036fa02a91e06266ce13fefc5280c7bbe8f7ffcc033a53eb8ab";
 static const char DSA_S[] =
 	"222919da7bc610efdb6f0c4c3ae7b0fe5ce7ff9e6ad4bcfa85ebfd7bca41d570";
+/*
+ * SHA-512 of the same message and its signature with the same key (openssl dgst -sha512
+ * -sign): 64 bytes for a 256-bit q, so OpenSSL signs the first 32.
+ */
+static const char DSA_DGST512[] =
+	"c022085c529f8529539ca2c520ceda3eeba67e552c2bfe4e0fb224b58aeda3e8"
+	"2d630bd86d604d6079e75755b878415eab81067f82128c1a66f90c0c7ebd9917";
+static const char DSA_R512[] =
+	"4b67648fdff312c394d7796d28ebb060db8d088d5b05b682de010ad004816973";
+static const char DSA_S512[] =
+	"accc7a78619dd6c15ef64782d54fa42917a34ef9f46418ec51231a81133905fe";
 /* DH: the ffdhe2048 group of RFC 7919 (g = 2) and two private keys */
 static const char DH_P[] =
 	"ffffffffffffffffadf85458a2bb4a9aafdc5620273d3cf1d8b9c583ce2d3695"
@@ -166,7 +183,10 @@ static const char DH_B[] =
 
 static int fd;
 
-/* A number as CIOCKEY takes it: little-endian, (nbits + 7) / 8 bytes. */
+/*
+ * A parameter as CIOCKEY takes it, (nbits + 7) / 8 bytes at `le`: a little-endian number, or
+ * for DSA's digest the hash's bytes in their own order (num_digest()).
+ */
 struct num {
 	uint8_t *le;
 	uint32_t nbits;
@@ -228,6 +248,30 @@ static struct num num_copy(const struct num *a)
 	return n;
 }
 
+/* A digest as its hash function wrote it, bytes in the hex string's order. */
+static struct num num_digest(const char *hex)
+{
+	size_t len;
+	uint8_t *be = unhex(hex, &len);
+	struct num n = { xmalloc(len + 1), (uint32_t)(8 * len) };
+
+	memcpy(n.le, be, len);
+	n.le[len] = 0;
+	free(be);
+	return n;
+}
+
+/* The same bytes in reverse order. */
+static struct num num_reversed(const struct num *a)
+{
+	struct num n = num_copy(a);
+	uint32_t len = nbytes(a->nbits);
+
+	for (uint32_t i = 0; i < len; i++)
+		n.le[i] = a->le[len - 1 - i];
+	return n;
+}
+
 static void num_free(struct num *n)
 {
 	free(n->le);
@@ -270,8 +314,12 @@ struct kres {
 	uint32_t status;
 };
 
-/* CIOCKEY with the given parameters (inputs then outputs). */
-static struct kres ciockey(uint32_t op, uint16_t nin, uint16_t nout, struct num *const *params)
+/*
+ * CIOCKEY with the given parameters (inputs then outputs), kept out of the transcript: for
+ * requests only the 64-bit build makes.
+ */
+static struct kres ciockey_unrecorded(uint32_t op, uint16_t nin, uint16_t nout,
+				      struct num *const *params)
 {
 	struct crypt_kop k;
 	struct kres r;
@@ -288,6 +336,17 @@ static struct kres ciockey(uint32_t op, uint16_t nin, uint16_t nout, struct num 
 	r.rc = ioctl(fd, CIOCKEY, &k);
 	r.err = r.rc == -1 ? errno : 0;
 	r.status = k.crk_status;
+	return r;
+}
+
+/*
+ * CIOCKEY with the given parameters (inputs then outputs); errno and status go in the
+ * transcript.
+ */
+static struct kres ciockey(uint32_t op, uint16_t nin, uint16_t nout, struct num *const *params)
+{
+	struct kres r = ciockey_unrecorded(op, nin, nout, params);
+
 	transcript_u32((uint32_t)r.err);
 	if (r.rc == 0)
 		transcript_u32(r.status);
@@ -351,15 +410,19 @@ static int bn_check(const char *name, const struct num *a, const struct num *p,
 
 /* ---- CIOCASYMFEAT ----------------------------------------------------------------------- */
 
-static void features(void)
+/* announced: the daemon runs with --asym; otherwise it announces nothing. */
+static void features(int announced)
 {
 	__u32 f = 0xffffffffu;
 
-	if (expect_errno("asymfeat:returns-0", ioctl(fd, CIOCASYMFEAT, &f), 0)) {
+	if (!expect_errno("asymfeat:returns-0", ioctl(fd, CIOCASYMFEAT, &f), 0))
+		return;
+	if (announced)
 		check(f == ALL_BUT_DH, "asymfeat:mod-exp-crt-dsa-sign-verify-not-dh",
 		      "features %#x, expected %#x", f, (unsigned)ALL_BUT_DH);
-		transcript_u32(f);
-	}
+	else
+		check(f == 0, "asymfeat:unannounced-none", "features %#x, expected 0", f);
+	transcript_u32(f);
 }
 
 /* ---- MOD_EXP ---------------------------------------------------------------------------- */
@@ -593,11 +656,13 @@ static void big_operands(void)
 
 struct dsa_nums {
 	struct num dgst, p, q, g, x, y, r, s;
+	/* a SHA-512 digest, longer than q, and OpenSSL's signature of it */
+	struct num dgst512, r512, s512;
 };
 
 static void dsa_load(struct dsa_nums *d)
 {
-	d->dgst = num_hex(DSA_DGST, 256);
+	d->dgst = num_digest(DSA_DGST);
 	d->p = num_hex(DSA_P, 2048);
 	d->q = num_hex(DSA_Q, 256);
 	d->g = num_hex(DSA_G, 2048);
@@ -605,6 +670,9 @@ static void dsa_load(struct dsa_nums *d)
 	d->y = num_hex(DSA_Y, 2048);
 	d->r = num_hex(DSA_R, 256);
 	d->s = num_hex(DSA_S, 256);
+	d->dgst512 = num_digest(DSA_DGST512);
+	d->r512 = num_hex(DSA_R512, 256);
+	d->s512 = num_hex(DSA_S512, 256);
 }
 
 static void dsa_free(struct dsa_nums *d)
@@ -617,17 +685,45 @@ static void dsa_free(struct dsa_nums *d)
 	num_free(&d->y);
 	num_free(&d->r);
 	num_free(&d->s);
+	num_free(&d->dgst512);
+	num_free(&d->r512);
+	num_free(&d->s512);
 }
 
-/* DSA_VERIFY's result: -1 on an ioctl error (errno in *err), else crk_status. */
-static long dsa_verify(struct dsa_nums *d, struct num *dgst, struct num *y, struct num *r,
-		       struct num *s, int *err)
+/*
+ * DSA_VERIFY's result: -1 on an ioctl error (errno in *err), else crk_status. `record`: 0
+ * for requests only the 64-bit build makes.
+ */
+static long dsa_verify_rec(struct dsa_nums *d, struct num *dgst, struct num *y, struct num *r,
+			   struct num *s, int *err, int record)
 {
 	struct num *params[7] = { dgst, &d->p, &d->q, &d->g, y, r, s };
-	struct kres k = ciockey(CRK_DSA_VERIFY, 7, 0, params);
+	struct kres k = record ? ciockey(CRK_DSA_VERIFY, 7, 0, params)
+			       : ciockey_unrecorded(CRK_DSA_VERIFY, 7, 0, params);
 
 	*err = k.err;
 	return k.rc == 0 ? (long)k.status : -1;
+}
+
+static long dsa_verify(struct dsa_nums *d, struct num *dgst, struct num *y, struct num *r,
+		       struct num *s, int *err)
+{
+	return dsa_verify_rec(d, dgst, y, r, s, err, 1);
+}
+
+/* A check that DSA_VERIFY of (r, s) over dgst under d's key is valid (or invalid). */
+static void expect_verify(const char *name, struct dsa_nums *d, struct num *dgst, struct num *r,
+			  struct num *s, int valid, int record)
+{
+	int err;
+	long st = dsa_verify_rec(d, dgst, &d->y, r, s, &err, record);
+
+	if (st == -1)
+		fail(name, "CIOCKEY: %s", errno_name(err));
+	else if (valid)
+		check(st == 0, name, "crk_status %ld", st);
+	else
+		check(st > 0, name, "crk_status %ld (valid)", st);
 }
 
 /* 0 < x < q as little-endian numbers of the same width. */
@@ -645,29 +741,132 @@ static int below_q(const struct num *x, const struct num *q)
 	return 0;
 }
 
+/*
+ * DSA_SIGN of dgst into fresh 256-bit outputs *r and *s, checked for success ("<name>") and
+ * range ("<name>-in-range"). The signature is random (k), so it stays out of the transcript.
+ */
+static int dsa_sign(const char *name, struct dsa_nums *d, struct num *dgst, struct num *r,
+		    struct num *s)
+{
+	struct num *params[7] = { dgst, &d->p, &d->q, &d->g, &d->x, r, s };
+	struct kres k;
+	char sub[96];
+
+	*r = num_out(256);
+	*s = num_out(256);
+	k = ciockey_unrecorded(CRK_DSA_SIGN, 5, 2, params);
+	if (k.rc != 0) {
+		fail(name, "CIOCKEY: %s", errno_name(k.err));
+		return 0;
+	}
+	pass(name);
+	snprintf(sub, sizeof(sub), "%s-in-range", name);
+	return check(k.status == 0 && below_q(r, &d->q) && below_q(s, &d->q) &&
+			     r->le[32] == 0xa5 && s->le[32] == 0xa5,
+		     sub, "status %u r %s s %s", k.status, num_str(r), num_str(s));
+}
+
 #ifdef WITH_LIBCRYPTO
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-/* OpenSSL's DSA_do_verify on (r, s): 1 valid, 0 invalid, -1 error. */
-static int ossl_dsa_verify(struct dsa_nums *d, const struct num *r, const struct num *s)
+/* d's key as an OpenSSL DSA, with the private key if `private`. */
+static DSA *ossl_dsa(struct dsa_nums *d, int private)
 {
 	DSA *dsa = DSA_new();
+
+	if (dsa == NULL || DSA_set0_pqg(dsa, bn(&d->p), bn(&d->q), bn(&d->g)) != 1 ||
+	    DSA_set0_key(dsa, bn(&d->y), private ? bn(&d->x) : NULL) != 1) {
+		DSA_free(dsa);
+		return NULL;
+	}
+	return dsa;
+}
+
+/*
+ * OpenSSL's DSA_do_verify on (r, s) over dgst's bytes as they are: 1 valid, 0 invalid, -1
+ * error.
+ */
+static int ossl_dsa_verify(struct dsa_nums *d, const struct num *dgst, const struct num *r,
+			   const struct num *s)
+{
+	DSA *dsa = ossl_dsa(d, 0);
 	DSA_SIG *sig = DSA_SIG_new();
-	uint8_t be[32];
 	int rc = -1;
 
-	for (int i = 0; i < 32; i++)
-		be[i] = d->dgst.le[31 - i];
-	if (dsa != NULL && sig != NULL && DSA_set0_pqg(dsa, bn(&d->p), bn(&d->q), bn(&d->g)) == 1 &&
-	    DSA_set0_key(dsa, bn(&d->y), NULL) == 1 && DSA_SIG_set0(sig, bn(r), bn(s)) == 1)
-		rc = DSA_do_verify(be, 32, sig, dsa);
+	if (dsa != NULL && sig != NULL && DSA_SIG_set0(sig, bn(r), bn(s)) == 1)
+		rc = DSA_do_verify(dgst->le, (int)nbytes(dgst->nbits), sig, dsa);
 	DSA_SIG_free(sig);
 	DSA_free(dsa);
 	ERR_clear_error();
 	return rc;
 }
+
+/* OpenSSL's DSA_do_sign over dgst's bytes into fresh 256-bit *r and *s; 0 if it failed. */
+static int ossl_dsa_sign(struct dsa_nums *d, const struct num *dgst, struct num *r,
+			 struct num *s)
+{
+	DSA *dsa = ossl_dsa(d, 1);
+	DSA_SIG *sig = dsa ? DSA_do_sign(dgst->le, (int)nbytes(dgst->nbits), dsa) : NULL;
+	const BIGNUM *br = NULL, *bs = NULL;
+	int ok;
+
+	*r = num_out(256);
+	*s = num_out(256);
+	if (sig != NULL)
+		DSA_SIG_get0(sig, &br, &bs);
+	ok = br != NULL && bs != NULL && BN_bn2lebinpad(br, r->le, 32) == 32 &&
+	     BN_bn2lebinpad(bs, s->le, 32) == 32;
+	DSA_SIG_free(sig);
+	DSA_free(dsa);
+	ERR_clear_error();
+	return ok;
+}
 #pragma GCC diagnostic pop
+
+/*
+ * OpenSSL signs dgst; that signature must verify through CIOCKEY, and not with the digest
+ * reversed.
+ */
+static void openssl_signs(const char *label, struct dsa_nums *d, struct num *dgst)
+{
+	struct num r, s, reversed = num_reversed(dgst);
+	char name[96];
+
+	snprintf(name, sizeof(name), "dsa-verify:openssl-DSA_do_sign-%s-valid", label);
+	if (!ossl_dsa_sign(d, dgst, &r, &s)) {
+		fail(name, "DSA_do_sign failed");
+	} else {
+		expect_verify(name, d, dgst, &r, &s, 1, 0);
+		snprintf(name, sizeof(name),
+			 "dsa-verify:openssl-DSA_do_sign-%s-digest-reversed-invalid", label);
+		expect_verify(name, d, &reversed, &r, &s, 0, 0);
+	}
+	num_free(&r);
+	num_free(&s);
+	num_free(&reversed);
+}
 #endif
+
+/* The daemon signs dgst: valid through DSA_VERIFY and (64-bit) OpenSSL's DSA_do_verify. */
+static int daemon_signs(const char *name, struct dsa_nums *d, struct num *dgst, struct num *r,
+			struct num *s)
+{
+	char sub[96];
+
+	if (!dsa_sign(name, d, dgst, r, s))
+		return 0;
+	snprintf(sub, sizeof(sub), "%s-verifies", name);
+	expect_verify(sub, d, dgst, r, s, 1, 1);
+#ifdef WITH_LIBCRYPTO
+	snprintf(sub, sizeof(sub), "%s-openssl-DSA_do_verify", name);
+	{
+		int ov = ossl_dsa_verify(d, dgst, r, s);
+
+		check(ov == 1, sub, "DSA_do_verify returned %d", ov);
+	}
+#endif
+	return 1;
+}
 
 static void dsa(void)
 {
@@ -678,11 +877,7 @@ static void dsa(void)
 
 	dsa_load(&d);
 	/* verify: OpenSSL's signature, then every part tampered with */
-	st = dsa_verify(&d, &d.dgst, &d.y, &d.r, &d.s, &err);
-	if (st == -1)
-		fail("dsa-verify:openssl-signature-valid", "CIOCKEY: %s", errno_name(err));
-	else
-		check(st == 0, "dsa-verify:openssl-signature-valid", "crk_status %ld", st);
+	expect_verify("dsa-verify:openssl-signature-valid", &d, &d.dgst, &d.r, &d.s, 1, 1);
 	{
 		static const char *const what[] = { "digest", "r", "s", "y" };
 
@@ -703,6 +898,41 @@ static void dsa(void)
 		}
 	}
 	{
+		/* the digest is the hash's bytes as they are: reversed, it is another number */
+		struct num reversed = num_reversed(&d.dgst);
+
+		expect_verify("dsa-verify:digest-reversed-invalid", &d, &reversed, &d.r, &d.s, 0,
+			      1);
+		num_free(&reversed);
+	}
+	{
+		/*
+		 * a digest longer than q: its first 32 bytes count, the rest does not; reversed,
+		 * or cut from the other end, it is not this signature's
+		 */
+		struct num reversed = num_reversed(&d.dgst512), head = num_copy(&d.dgst512);
+		struct num tail = num_copy(&d.dgst512), last = num_copy(&d.dgst512);
+
+		expect_verify("dsa-verify:openssl-sha512-signature-valid", &d, &d.dgst512, &d.r512,
+			      &d.s512, 1, 1);
+		head.nbits = 256;
+		expect_verify("dsa-verify:sha512-first-32-bytes-valid", &d, &head, &d.r512,
+			      &d.s512, 1, 1);
+		last.le[63] ^= 0x80;
+		expect_verify("dsa-verify:sha512-byte-past-q-ignored", &d, &last, &d.r512, &d.s512,
+			      1, 1);
+		memmove(tail.le, tail.le + 32, 32);
+		tail.nbits = 256;
+		expect_verify("dsa-verify:sha512-last-32-bytes-invalid", &d, &tail, &d.r512,
+			      &d.s512, 0, 1);
+		expect_verify("dsa-verify:sha512-digest-reversed-invalid", &d, &reversed, &d.r512,
+			      &d.s512, 0, 1);
+		num_free(&reversed);
+		num_free(&head);
+		num_free(&tail);
+		num_free(&last);
+	}
+	{
 		/* out-of-range signatures: r = 0, s = q, r and s swapped */
 		struct num zero = num_hex("00", 256);
 
@@ -715,66 +945,47 @@ static void dsa(void)
 		      errno_name(err));
 		num_free(&zero);
 	}
+#ifdef WITH_LIBCRYPTO
+	openssl_signs("sha256", &d, &d.dgst);
+	openssl_signs("sha512", &d, &d.dgst512);
+#endif
 	transcript_checkpoint("dsa-verify");
 
 	/* sign, twice: different k, both valid */
-	for (int i = 0; i < 2; i++) {
-		struct num *r = i ? &r2 : &r1, *s = i ? &s2 : &s1;
-		struct num *params[7] = { &d.dgst, &d.p, &d.q, &d.g, &d.x, r, s };
-		struct crypt_kop k;
-		char name[64];
-		int rc;
-
-		*r = num_out(256);
-		*s = num_out(256);
-		/* not through ciockey(): the signature is random, so it stays out of the
-		 * transcript */
-		memset(&k, 0, sizeof(k));
-		k.crk_op = CRK_DSA_SIGN;
-		k.crk_iparams = 5;
-		k.crk_oparams = 2;
-		for (int p = 0; p < 7; p++) {
-			k.crk_param[p].crp_p = UPTR(params[p]->le);
-			k.crk_param[p].crp_nbits = params[p]->nbits;
-		}
-		rc = ioctl(fd, CIOCKEY, &k);
-		snprintf(name, sizeof(name), "dsa-sign:signature%d", i + 1);
-		if (!expect_errno(name, rc, 0))
-			continue;
-		snprintf(name, sizeof(name), "dsa-sign:signature%d-in-range", i + 1);
-		check(k.crk_status == 0 && below_q(r, &d.q) && below_q(s, &d.q) &&
-			      r->le[32] == 0xa5 && s->le[32] == 0xa5,
-		      name, "status %u r %s s %s", k.crk_status, num_str(r), num_str(s));
-		st = dsa_verify(&d, &d.dgst, &d.y, r, s, &err);
-		snprintf(name, sizeof(name), "dsa-sign:signature%d-verifies", i + 1);
-		if (st == -1)
-			fail(name, "CIOCKEY DSA_VERIFY: %s", errno_name(err));
-		else
-			check(st == 0, name, "crk_status %ld", st);
-#ifdef WITH_LIBCRYPTO
-		snprintf(name, sizeof(name), "dsa-sign:signature%d-openssl-DSA_do_verify", i + 1);
-		{
-			int ov = ossl_dsa_verify(&d, r, s);
-
-			check(ov == 1, name, "DSA_do_verify returned %d", ov);
-		}
-#endif
-	}
+	if (!daemon_signs("dsa-sign:signature1", &d, &d.dgst, &r1, &s1))
+		num_free(&r1);
+	if (!daemon_signs("dsa-sign:signature2", &d, &d.dgst, &r2, &s2))
+		num_free(&r2);
 	check(r1.le && r2.le && !num_eq(&r1, &r2), "dsa-sign:two-signatures-differ",
 	      "r %s twice", r1.le ? num_str(&r1) : "?");
-	{
+	if (r1.le) {
 		/* a signature of another digest does not verify this one */
-		struct num other = num_copy(&d.dgst);
+		struct num other = num_copy(&d.dgst), reversed = num_reversed(&d.dgst);
 
 		other.le[0] ^= 1;
-		st = dsa_verify(&d, &other, &d.y, &r1, &s1, &err);
-		check(st > 0, "dsa-sign:signature-invalid-for-other-digest", "result %ld", st);
+		expect_verify("dsa-sign:signature-invalid-for-other-digest", &d, &other, &r1, &s1, 0,
+			      1);
+		expect_verify("dsa-sign:signature-invalid-for-digest-reversed", &d, &reversed, &r1,
+			      &s1, 0, 1);
 		num_free(&other);
+		num_free(&reversed);
 	}
 	num_free(&r1);
 	num_free(&s1);
 	num_free(&r2);
 	num_free(&s2);
+	{
+		/* a digest longer than q: signed over its first 32 bytes */
+		struct num r, s, head = num_copy(&d.dgst512);
+
+		head.nbits = 256;
+		if (daemon_signs("dsa-sign:sha512-signature", &d, &d.dgst512, &r, &s))
+			expect_verify("dsa-sign:sha512-signature-verifies-first-32-bytes", &d, &head,
+				      &r, &s, 1, 1);
+		num_free(&r);
+		num_free(&s);
+		num_free(&head);
+	}
 
 	/* refused DSA parameters */
 	{
@@ -797,17 +1008,13 @@ static void dsa(void)
 		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 			struct num *params[7] = { &d.dgst, bad[i].p, bad[i].q, bad[i].g,
 						  bad[i].x, bad[i].r, &s };
-			struct crypt_kop k;
+			struct kres k = ciockey_unrecorded(CRK_DSA_SIGN, 5, 2, params);
 
-			memset(&k, 0, sizeof(k));
-			k.crk_op = CRK_DSA_SIGN;
-			k.crk_iparams = 5;
-			k.crk_oparams = 2;
-			for (int p = 0; p < 7; p++) {
-				k.crk_param[p].crp_p = UPTR(params[p]->le);
-				k.crk_param[p].crp_nbits = params[p]->nbits;
-			}
-			expect_errno(bad[i].name, ioctl(fd, CIOCKEY, &k), EINVAL);
+			if (k.rc == -1 && k.err == EINVAL)
+				pass(bad[i].name);
+			else
+				fail(bad[i].name, "expected EINVAL, got rc %d (%s)", k.rc,
+				     errno_name(k.err));
 		}
 		/* verify: a zero modulus is an error, an even one just invalid */
 		{
@@ -995,17 +1202,22 @@ static void errors(void)
 int main(int argc, char **argv)
 {
 	const char *dev = device_path(argc, argv);
+	const char *mode = opt_arg(argc, argv, 2);
 
+	if (mode == NULL)
+		mode = "announced";
+	if (strcmp(mode, "announced") != 0 && strcmp(mode, "unannounced") != 0)
+		die("args", "MODE must be announced or unannounced, not %s", mode);
 	test_init("asym");
 	note("device %s reference %s", dev,
 #ifdef WITH_LIBCRYPTO
-	     "OpenSSL BN_mod_exp and DSA_do_verify"
+	     "OpenSSL BN_mod_exp, DSA_do_verify and DSA_do_sign"
 #else
 	     "known values and the daemon's own inverse operations"
 #endif
 	);
 	fd = open_device(dev);
-	features();
+	features(strcmp(mode, "announced") == 0);
 	small_mod_exps();
 	for (size_t i = 0; i < ARRAY_SIZE(rsa_keys); i++)
 		rsa(&rsa_keys[i]);

@@ -453,7 +453,10 @@ impl<'a> Execution<'a> {
         strict: bool,
     ) -> Execution<'a> {
         let device = Arc::new(
-            CryptoDevice::new(Arc::clone(&target.backend), 1).expect("cannot start a job thread"),
+            // Announcing, so that CIOCASYMFEAT's mask is checked as the operator's opt-in sets it.
+            CryptoDevice::new(Arc::clone(&target.backend), 1)
+                .expect("cannot start a job thread")
+                .with_asym_announced(),
         );
         let (notifications, daemon_end) = socket_pair();
         device.attach_channel(Arc::new(Channel::from_fd(daemon_end)));

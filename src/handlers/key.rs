@@ -1,5 +1,6 @@
 //! CIOCKEY with the BSD semantics (docs/ABI.md §13): `crk_iparams` input numbers followed by
-//! `crk_oparams` outputs in `crk_param`, each `crp_nbits` bits, little-endian, at `crp_p`.
+//! `crk_oparams` outputs in `crk_param`, each `crp_nbits` bits at `crp_p`, little-endian but
+//! for DSA's digest (the hash's own big-endian bytes; `crate::asym` reads them).
 
 use cryptodev_abi::{KeyOp, KeyParams, Reply};
 use nix::errno::Errno;
@@ -7,12 +8,13 @@ use nix::errno::Errno;
 use super::region;
 use crate::asym::{self, MAX_OPERAND_BITS};
 use crate::memory::{Completion, Inputs, Output, Plan};
+use crate::stats::Stats;
 
-/// The CIOCASYMFEAT mask. CRK_DH_COMPUTE_KEY works but is not announced: OpenSSL 1.0.2's
-/// engine, the client that would use it, asks for 8 times the key's size and reads the result
-/// big-endian, so announcing it would corrupt its memory or its DH secrets; unannounced, it
-/// computes DH in software.
-pub(super) fn announced_features() -> u32 {
+/// The CIOCASYMFEAT mask when the operator opts in (`--asym`). CRK_DH_COMPUTE_KEY works but
+/// is not announced: OpenSSL 1.0.2's engine, the client that would use it, asks for 8 times
+/// the key's size and reads the result big-endian, so announcing it would corrupt its memory
+/// or its DH secrets; unannounced, it computes DH in software.
+pub(super) fn announceable_features() -> u32 {
     asym::features() & !KeyOp::DhComputeKey.feature_bit()
 }
 
@@ -56,7 +58,7 @@ pub(super) fn plan(params: &KeyParams) -> Result<Plan, Errno> {
 
 /// Runs a CIOCKEY on the operands read for its plan: unlike the session handlers, its plan
 /// depends on the request alone, which the memory layer guarantees unchanged.
-pub(super) fn execute(params: &KeyParams, inputs: &Inputs<'_>) -> Completion {
+pub(super) fn execute(params: &KeyParams, inputs: &Inputs<'_>, stats: &Stats) -> Completion {
     let Ok(op) = KeyOp::try_from(params.crk_op) else {
         return Completion::failed(Errno::EINVAL);
     };
@@ -79,6 +81,7 @@ pub(super) fn execute(params: &KeyParams, inputs: &Inputs<'_>) -> Completion {
         .collect();
     match asym::run(op, &numbers, &output_bits) {
         Ok(result) => {
+            stats.key_operation(op);
             let mut reply = *params;
             reply.crk_status = result.status;
             Completion {

@@ -32,6 +32,13 @@ pub struct FileOps {
     pub stats: Arc<Stats>,
     /// What each user holds; the file's owner is charged for its sessions and data.
     pub quotas: Arc<Quotas>,
+    /// The CIOCASYMFEAT mask: 0 unless the operator opted in.
+    pub asym_features: u32,
+}
+
+/// The CIOCASYMFEAT mask of a device that announces its CIOCKEY operations.
+pub fn announceable_asym_features() -> u32 {
+    key::announceable_features()
 }
 
 impl PlannedOperation for FileOps {
@@ -96,8 +103,8 @@ impl PlannedOperation for FileOps {
             Request::AuthCrypt(params) => {
                 return authcrypt::execute(&self.file, &self.stats, params, plan, inputs)
             }
-            Request::Key(params) => return key::execute(params, inputs),
-            Request::AsymFeatures => Ok(done(Some(Reply::Word(key::announced_features())))),
+            Request::Key(params) => return key::execute(params, inputs, &self.stats),
+            Request::AsymFeatures => Ok(done(Some(Reply::Word(self.asym_features)))),
             Request::CrioGet => Err(Errno::EINVAL),
         };
         result.unwrap_or_else(Completion::failed)

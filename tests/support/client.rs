@@ -33,7 +33,13 @@ pub struct Client {
 
 impl Client {
     pub fn new(layout: Layout) -> Client {
-        let device = Arc::new(CryptoDevice::new(Arc::new(RustCryptoBackend::new()), 2).unwrap());
+        let device = CryptoDevice::new(Arc::new(RustCryptoBackend::new()), 2).unwrap();
+        Client::on(layout, device)
+    }
+
+    /// A client of `device`.
+    pub fn on(layout: Layout, device: CryptoDevice) -> Client {
+        let device = Arc::new(device);
         let mut kernel = FakeKernel::new(device.clone());
         let fh = kernel.open(0);
         let base = match layout {
