@@ -475,34 +475,36 @@ fn serve_direct<O: PlannedOperation + Send + Sync + 'static>(
         Err(errno) => return IoctlReply::Error(errno),
     };
     let layout = call.layout;
-    if plan.is_lengthy() {
-        let operation = Arc::clone(operation);
-        return IoctlReply::Later(Deferred {
-            owner: caller.uid,
-            work: Box::new(move || {
-                let _held = held;
-                run_direct(
-                    layout,
-                    pid,
-                    ioctl,
-                    operation.as_ref(),
-                    &request,
-                    &plan,
-                    &arg_bytes,
-                )
-            }),
-        });
+    let operation = Arc::clone(operation);
+    now_or_on_lane(plan.is_lengthy(), caller.uid, move || {
+        let _held = held;
+        run_direct(
+            layout,
+            pid,
+            ioctl,
+            operation.as_ref(),
+            &request,
+            &plan,
+            &arg_bytes,
+        )
+    })
+}
+
+/// Runs `work` now, or hands it to the lane for lengthy work when `lengthy`, charged to
+/// `owner`'s turn there.
+fn now_or_on_lane(
+    lengthy: bool,
+    owner: u32,
+    work: impl FnOnce() -> IoctlReply + Send + 'static,
+) -> IoctlReply {
+    if lengthy {
+        IoctlReply::Later(Deferred {
+            owner,
+            work: Box::new(work),
+        })
+    } else {
+        work()
     }
-    let _held = held;
-    run_direct(
-        layout,
-        pid,
-        ioctl,
-        operation.as_ref(),
-        &request,
-        &plan,
-        &arg_bytes,
-    )
 }
 
 /// Reads the caller's memory for `plan`, runs the operation, writes its results back.
@@ -523,32 +525,21 @@ fn run_direct(
             len: first.len.min(1),
         };
         let mut byte = Vec::new();
-        if let Err(errno @ (Errno::EPERM | Errno::ESRCH | Errno::EACCES)) =
-            read_remote(pid, &[probe], &mut byte)
-        {
-            return unreachable_caller(errno);
+        // Only unreachability stops it here; a fault shows when the writes are made.
+        if let Err(errno) = read_remote(pid, &[probe], &mut byte) {
+            if caller_unreachable(errno) {
+                return unreachable_caller(errno);
+            }
         }
     }
     let result = with_scratch(plan.read_bytes(), plan.reads_secrets, |buffer| {
-        match read_remote(pid, &plan.reads, buffer) {
-            Ok(()) => {}
-            Err(errno @ (Errno::EPERM | Errno::ESRCH | Errno::EACCES)) => {
-                return Err(unreachable_caller(errno))
-            }
-            Err(errno) => return Err(IoctlReply::Error(errno)),
-        }
+        read_remote(pid, &plan.reads, buffer).map_err(remote_failure)?;
         let mut inputs = Inputs::new(&mut buffer[..plan.read_bytes()], &plan.reads);
         let completion = operation.execute(request, plan, &mut inputs);
         if !check_fits(ioctl, &completion, plan, &inputs) {
             return Err(IoctlReply::Error(Errno::EIO));
         }
-        match write_remote(pid, &plan.writes, &completion.outputs, &inputs) {
-            Ok(()) => {}
-            Err(errno @ (Errno::EPERM | Errno::ESRCH | Errno::EACCES)) => {
-                return Err(unreachable_caller(errno))
-            }
-            Err(errno) => return Err(IoctlReply::Error(errno)),
-        }
+        write_remote(pid, &plan.writes, &completion.outputs, &inputs).map_err(remote_failure)?;
         Ok((completion.result, completion.reply))
     });
     let (mut result, reply) = match result {
@@ -565,6 +556,21 @@ fn run_direct(
         }
     }
     finish(result, output)
+}
+
+/// Whether a process_vm_readv/writev error means the caller cannot be reached at all (rather
+/// than a bad address in its memory).
+fn caller_unreachable(errno: Errno) -> bool {
+    matches!(errno, Errno::EPERM | Errno::ESRCH | Errno::EACCES)
+}
+
+/// The reply to a failed read or write of the caller's memory.
+fn remote_failure(errno: Errno) -> IoctlReply {
+    if caller_unreachable(errno) {
+        unreachable_caller(errno)
+    } else {
+        IoctlReply::Error(errno)
+    }
 }
 
 /// A caller that process_vm_readv cannot reach (another pid namespace, no ptrace rights).
