@@ -306,27 +306,15 @@ pub fn run_with(options: &Options, target: &Target) -> Report {
 }
 
 /// Runs one input (a regression test's fixed sequence, a replayed execution): how each
-/// operation ended, or the crash. Known deviations are tolerated.
-pub fn execute(input: &Input, target: &Target) -> Result<Vec<Outcome>, String> {
+/// operation ended, or the crash; `strict` as in [`Options::strict`].
+pub fn execute(input: &Input, target: &Target, strict: bool) -> Result<Vec<Outcome>, String> {
     let _recording = panics::Recording::start();
     check(
         input,
         target,
         &mut Arena::default(),
         &mut Tally::default(),
-        false,
-    )
-}
-
-/// [`execute`], with the known deviations counting as crashes.
-pub fn execute_strict(input: &Input, target: &Target) -> Result<Vec<Outcome>, String> {
-    let _recording = panics::Recording::start();
-    check(
-        input,
-        target,
-        &mut Arena::default(),
-        &mut Tally::default(),
-        true,
+        strict,
     )
 }
 
@@ -341,7 +329,7 @@ pub fn record_panics<R>(f: impl FnOnce() -> R) -> (std::thread::Result<R>, Vec<S
 /// Execution `index` of the run seeded with `seed`: its input and how it ended.
 pub fn replay(seed: u64, index: u64, target: &Target) -> (Input, Result<Vec<Outcome>, String>) {
     let input = Input::generate(seed, index);
-    let result = execute(&input, target);
+    let result = execute(&input, target, false);
     (input, result)
 }
 

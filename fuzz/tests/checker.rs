@@ -119,6 +119,7 @@ fn a_panicking_handler_is_a_crash_although_the_transport_answers_eio() {
     let crash = execute(
         &input(vec![session(Algorithm::BlowfishCbc, 16)]),
         &faulty(false),
+        false,
     )
     .expect_err("the planted panic is found");
     assert!(crash.contains("planted panic: Blowfish key"), "{crash}");
@@ -145,6 +146,7 @@ fn a_panicking_asynchronous_job_is_a_crash() {
     let crash = execute(
         &input(vec![session(Algorithm::Cast5Cbc, 16), job]),
         &faulty(false),
+        false,
     )
     .expect_err("the planted panic is found");
     assert!(crash.contains("crypto-job"), "{crash}");
@@ -153,7 +155,7 @@ fn a_panicking_asynchronous_job_is_a_crash() {
 
 #[test]
 fn a_wrong_known_answer_is_a_crash() {
-    let crash = execute(&input(Vec::new()), &faulty(true)).expect_err("AES-CBC is wrong");
+    let crash = execute(&input(Vec::new()), &faulty(true), false).expect_err("AES-CBC is wrong");
     assert!(crash.contains("not the known answer"), "{crash}");
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use cryptodev_cuse_fuzz::{execute, execute_strict, minimize, run_with, Input, Options, Target};
+use cryptodev_cuse_fuzz::{execute, minimize, run_with, Input, Options, Target};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum BackendChoice {
@@ -45,11 +45,7 @@ fn main() -> ExitCode {
     };
     if let Some(index) = args.replay {
         let input = Input::generate(args.seed, index);
-        let result = if args.strict {
-            execute_strict(&input, &target)
-        } else {
-            execute(&input, &target)
-        };
+        let result = execute(&input, &target, args.strict);
         let input = if args.minimize && result.is_err() {
             minimize(&input, &target, args.strict)
         } else {
