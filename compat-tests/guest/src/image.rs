@@ -26,18 +26,22 @@ use crate::cpio::CpioWriter;
 use crate::elf;
 use crate::error::{HarnessError, Result};
 use crate::init::{INIT_SCRIPT, MODULE_LIST_PATH};
+use crate::kernel::KernelChoice;
 use crate::tools::{self, describe, require, run_checked, run_output};
 
 /// Bumped whenever the initramfs layout changes in a way the other key inputs do not capture.
 const FORMAT_VERSION: &str = "guest-harness initramfs v1";
 
-/// The Debian metapackage whose dependency names the current kernel package.
-const KERNEL_METAPACKAGE: &str = "linux-image-amd64";
+/// FUSE, which CUSE is built on; always loaded.
+pub(crate) const FUSE_MODULES: &[&str] = &["fuse"];
 
-/// Always loaded: CUSE and the crypto implementations the compat suite compares against.
-pub(crate) const CORE_MODULES: &[&str] = &[
-    "fuse",
-    "cuse",
+/// CUSE; left out (and deleted from the guest's module tree) with
+/// [`GuestRun::without_cuse`](crate::GuestRun::without_cuse).
+pub(crate) const CUSE_MODULES: &[&str] = &["cuse"];
+
+/// The crypto implementations the compat suite compares against; always loaded where the
+/// kernel has them (Linux 6.7 dropped `cfb` and `ofb`).
+pub(crate) const CRYPTO_MODULES: &[&str] = &[
     "aesni_intel",
     "gcm",
     "ccm",
@@ -79,12 +83,46 @@ pub(crate) const VIRTIO_MODULES: &[&str] = &["virtio_pci", "9pnet_virtio", "9p"]
 /// Loaded only with [`GuestRun::with_virtio_crypto`](crate::GuestRun::with_virtio_crypto).
 pub(crate) const VIRTIO_CRYPTO_MODULES: &[&str] = &["virtio_crypto"];
 
-/// Module groups in load order, as named in the guest's module list.
-const MODULE_GROUPS: &[(&str, &[&str])] = &[
-    ("core", CORE_MODULES),
-    ("afalg", AF_ALG_MODULES),
-    ("virtio", VIRTIO_MODULES),
-    ("vcrypto", VIRTIO_CRYPTO_MODULES),
+/// A group of modules, as named in the guest's module list.
+struct ModuleGroup {
+    name: &'static str,
+    modules: &'static [&'static str],
+    /// Whether a kernel may lack some of them.
+    optional: bool,
+}
+
+/// Module groups in load order.
+const MODULE_GROUPS: &[ModuleGroup] = &[
+    ModuleGroup {
+        name: "fuse",
+        modules: FUSE_MODULES,
+        optional: false,
+    },
+    ModuleGroup {
+        name: "cuse",
+        modules: CUSE_MODULES,
+        optional: false,
+    },
+    ModuleGroup {
+        name: "crypto",
+        modules: CRYPTO_MODULES,
+        optional: true,
+    },
+    ModuleGroup {
+        name: "afalg",
+        modules: AF_ALG_MODULES,
+        optional: false,
+    },
+    ModuleGroup {
+        name: "virtio",
+        modules: VIRTIO_MODULES,
+        optional: false,
+    },
+    ModuleGroup {
+        name: "vcrypto",
+        modules: VIRTIO_CRYPTO_MODULES,
+        optional: false,
+    },
 ];
 
 /// Unused cache entries older than this are removed.
@@ -97,23 +135,31 @@ pub struct GuestImage {
     kernel: PathBuf,
     initramfs: PathBuf,
     release: String,
+    package: String,
 }
 
 impl GuestImage {
-    /// Prepares the image in the default [`cache_dir`](crate::cache_dir), reusing whatever is
-    /// cached; see [`GuestImage::prepare_in`].
+    /// Prepares the image of the kernel chosen by the environment
+    /// ([`KernelChoice::from_environment`]) in the default [`cache_dir`](crate::cache_dir),
+    /// reusing whatever is cached; see [`GuestImage::prepare_in`].
     pub fn prepare() -> Result<GuestImage> {
-        GuestImage::prepare_in(&tools::cache_dir()?)
+        GuestImage::prepare_kernel(&KernelChoice::from_environment()?)
     }
 
-    /// Prepares the image in `cache`.
+    /// Prepares the image of `choice` in the default [`cache_dir`](crate::cache_dir).
+    pub fn prepare_kernel(choice: &KernelChoice) -> Result<GuestImage> {
+        GuestImage::prepare_in(&tools::cache_dir()?, choice)
+    }
+
+    /// Prepares the image of `choice` in `cache`.
     ///
-    /// The kernel is the package Debian's `linux-image-amd64` depends on, fetched with
+    /// A series' kernel is the package its Debian metapackage depends on; it is fetched with
     /// `apt-get download` (never installed) and unpacked with `dpkg -x`. When apt cannot
-    /// resolve or download it (e.g. offline) a cached kernel is used. The initramfs is rebuilt
-    /// only when its inputs change (kernel release, module lists, `/init`, busybox binary).
-    /// Safe to call from several threads and processes at once (flock on `<cache>/.lock`).
-    pub fn prepare_in(cache: &Path) -> Result<GuestImage> {
+    /// resolve or download it (e.g. offline) the newest cached kernel of the choice is used.
+    /// The initramfs is rebuilt only when its inputs change (kernel release, module lists,
+    /// `/init`, busybox binary). Safe to call from several threads and processes at once
+    /// (flock on `<cache>/.lock`).
+    pub fn prepare_in(cache: &Path, choice: &KernelChoice) -> Result<GuestImage> {
         fs::create_dir_all(cache)
             .map_err(|e| HarnessError::io(format!("creating {}", cache.display()), e))?;
         let _lock = lock_cache(cache)?;
@@ -121,7 +167,7 @@ impl GuestImage {
         let busybox_path = find_static_busybox()?;
         let busybox = fs::read(&busybox_path)
             .map_err(|e| HarnessError::io(format!("reading {}", busybox_path.display()), e))?;
-        let kernel = acquire_kernel(cache)?;
+        let kernel = acquire_kernel(cache, choice)?;
 
         let key = initramfs_key(&kernel.release, &busybox);
         let initramfs = cache.join(format!("initramfs-{}-{key:016x}.cpio", kernel.release));
@@ -138,6 +184,7 @@ impl GuestImage {
         Ok(GuestImage {
             kernel: kernel.dir.join("vmlinux"),
             initramfs,
+            package: kernel.package(),
             release: kernel.release,
         })
     }
@@ -149,10 +196,12 @@ impl GuestImage {
         initramfs: impl Into<PathBuf>,
         release: impl Into<String>,
     ) -> GuestImage {
+        let release = release.into();
         GuestImage {
             kernel: kernel.into(),
             initramfs: initramfs.into(),
-            release: release.into(),
+            package: format!("linux-image-{release}"),
+            release,
         }
     }
 
@@ -169,6 +218,20 @@ impl GuestImage {
     /// The kernel release, e.g. `6.1.0-56-amd64`.
     pub fn release(&self) -> &str {
         &self.release
+    }
+
+    /// The Debian package the kernel came from, e.g. `linux-image-6.1.0-56-amd64`.
+    pub fn package(&self) -> &str {
+        &self.package
+    }
+
+    /// The kernel series, `MAJOR.MINOR` of the release (`6.1`, `6.12`).
+    pub fn series(&self) -> String {
+        self.release
+            .split('.')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 
@@ -225,6 +288,15 @@ impl Kernel {
         })
     }
 
+    /// The package name: the cache directory is named after it.
+    fn package(&self) -> String {
+        self.dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    }
+
     /// The cached kernel package file.
     fn deb(&self) -> Result<PathBuf> {
         find_deb(&self.dir)?.ok_or_else(|| {
@@ -250,12 +322,15 @@ fn find_deb(dir: &Path) -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
-/// Resolves, downloads and unpacks the kernel, or falls back to a cached one.
-fn acquire_kernel(cache: &Path) -> Result<Kernel> {
+/// Resolves, downloads and unpacks the chosen kernel, or falls back to a cached one.
+fn acquire_kernel(cache: &Path, choice: &KernelChoice) -> Result<Kernel> {
     let kernels = cache.join("kernels");
-    let pkg = match resolve_kernel_package_memoized(cache) {
-        Ok(pkg) => pkg,
-        Err(e) => return fallback_kernel(&kernels, e),
+    let pkg = match choice.metapackage() {
+        Some(meta) => match resolve_kernel_package_memoized(cache, meta, choice) {
+            Ok(pkg) => pkg,
+            Err(e) => return fallback_kernel(&kernels, choice, e),
+        },
+        None => choice.to_string(),
     };
     let dir = kernels.join(&pkg);
     if let Some(kernel) = Kernel::load(&dir) {
@@ -263,7 +338,7 @@ fn acquire_kernel(cache: &Path) -> Result<Kernel> {
     }
     match download_kernel(&pkg, &dir) {
         Ok(kernel) => Ok(kernel),
-        Err(e @ HarnessError::KernelUnavailable(_)) => fallback_kernel(&kernels, e),
+        Err(e @ HarnessError::KernelUnavailable(_)) => fallback_kernel(&kernels, choice, e),
         Err(e) => Err(e),
     }
 }
@@ -291,19 +366,28 @@ fn apt_lists_signature() -> Option<u64> {
     Some(tools::fnv1a64(&[entries.join("\n").as_bytes()]))
 }
 
-/// [`resolve_kernel_package`], remembered in `<cache>/kernel-package` until the apt lists
-/// change (`apt-cache` needs ≈1 s when apt keeps no binary cache).
-fn resolve_kernel_package_memoized(cache: &Path) -> Result<String> {
-    let memo = cache.join("kernel-package");
+/// [`resolve_kernel_package`], remembered in `<cache>/kernel-package-<metapackage>` until the
+/// apt lists change (`apt-cache` needs ≈1 s when apt keeps no binary cache).
+fn resolve_kernel_package_memoized(
+    cache: &Path,
+    metapackage: &str,
+    choice: &KernelChoice,
+) -> Result<String> {
+    let memo = cache.join(format!("kernel-package-{metapackage}"));
     let signature = apt_lists_signature();
     if let (Some(sig), Ok(text)) = (signature, fs::read_to_string(&memo)) {
         if let Some((memo_sig, pkg)) = text.trim().split_once(' ') {
-            if memo_sig == format!("{sig:016x}") && pkg.starts_with("linux-image-") {
+            if memo_sig == format!("{sig:016x}") && choice.accepts(pkg) {
                 return Ok(pkg.to_owned());
             }
         }
     }
-    let pkg = resolve_kernel_package()?;
+    let pkg = resolve_kernel_package(metapackage)?;
+    if !choice.accepts(&pkg) {
+        return Err(HarnessError::KernelUnavailable(format!(
+            "{metapackage} depends on {pkg}, which is not a {choice} kernel"
+        )));
+    }
     if let Some(sig) = signature {
         // Only an optimisation: failing to write the memo is harmless.
         let _ = write_atomically(&memo, format!("{sig:016x} {pkg}\n").as_bytes());
@@ -311,11 +395,11 @@ fn resolve_kernel_package_memoized(cache: &Path) -> Result<String> {
     Ok(pkg)
 }
 
-/// `apt-cache depends linux-image-amd64` → `linux-image-<release>`.
-fn resolve_kernel_package() -> Result<String> {
+/// `apt-cache depends <metapackage>` → `linux-image-<release>`.
+fn resolve_kernel_package(metapackage: &str) -> Result<String> {
     let apt_cache = require("apt-cache", "apt")?;
     let mut cmd = Command::new(apt_cache);
-    cmd.args(["depends", KERNEL_METAPACKAGE]);
+    cmd.args(["depends", metapackage]);
     let out = run_output(&mut cmd)?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let found = stdout.lines().find_map(|line| {
@@ -331,21 +415,24 @@ fn resolve_kernel_package() -> Result<String> {
                 String::from_utf8_lossy(&out.stderr).trim()
             );
             Err(HarnessError::KernelUnavailable(format!(
-                "cannot resolve {KERNEL_METAPACKAGE} to a kernel package: run apt-get update; apt-cache said: {}",
+                "cannot resolve {metapackage} to a kernel package: run apt-get update; apt-cache said: {}",
                 if said.is_empty() { "nothing" } else { &said }
             )))
         }
     }
 }
 
-/// Uses the most recently prepared cached kernel, or returns `why`.
-fn fallback_kernel(kernels: &Path, why: HarnessError) -> Result<Kernel> {
+/// Uses the most recently prepared cached kernel of `choice`, or returns `why`.
+fn fallback_kernel(kernels: &Path, choice: &KernelChoice, why: HarnessError) -> Result<Kernel> {
     let mut best: Option<(SystemTime, Kernel)> = None;
     if let Ok(entries) = fs::read_dir(kernels) {
         for entry in entries.flatten() {
             let Some(kernel) = Kernel::load(&entry.path()) else {
                 continue;
             };
+            if !choice.accepts(&kernel.package()) {
+                continue;
+            }
             let stamp = fs::metadata(kernel.dir.join("complete"))
                 .and_then(|m| m.modified())
                 .unwrap_or(SystemTime::UNIX_EPOCH);
@@ -364,7 +451,7 @@ fn fallback_kernel(kernels: &Path, why: HarnessError) -> Result<Kernel> {
         }
         None => Err(match why {
             HarnessError::KernelUnavailable(msg) => HarnessError::KernelUnavailable(format!(
-                "{msg} (and no kernel is cached in {})",
+                "{msg} (and no {choice} kernel is cached in {})",
                 kernels.display()
             )),
             other => other,
@@ -539,7 +626,14 @@ fn decompress(tool: &Path, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
 fn initramfs_key(release: &str, busybox: &[u8]) -> u64 {
     let modules: String = MODULE_GROUPS
         .iter()
-        .map(|(group, names)| format!("{group}:{}\n", names.join(",")))
+        .map(|group| {
+            format!(
+                "{}{}:{}\n",
+                group.name,
+                if group.optional { "?" } else { "" },
+                group.modules.join(",")
+            )
+        })
         .collect();
     tools::fnv1a64(&[
         FORMAT_VERSION.as_bytes(),
@@ -552,18 +646,23 @@ fn initramfs_key(release: &str, busybox: &[u8]) -> u64 {
 
 /// Resolves the module groups to `.ko` paths (relative to `lib/modules/<release>`) in load
 /// order, each module once, with `modprobe --show-depends` (which fails on unknown names).
+/// A module of an optional group that the kernel lacks is left out with a note.
 fn resolve_modules(tree: &Path, release: &str) -> Result<Vec<(&'static str, String)>> {
     let modprobe = require("modprobe", "kmod")?;
     let prefix = format!("/lib/modules/{release}/");
     let mut seen = std::collections::HashSet::new();
     let mut list = Vec::new();
-    for &(group, names) in MODULE_GROUPS {
-        for name in names {
+    for group in MODULE_GROUPS {
+        for name in group.modules {
             let mut cmd = Command::new(&modprobe);
             cmd.arg("-d")
                 .arg(tree)
                 .args(["-S", release, "--show-depends", name]);
             let out = run_output(&mut cmd)?;
+            if !out.status.success() && group.optional {
+                eprintln!("guest-harness: {release} has no module {name}; left out");
+                continue;
+            }
             if !out.status.success() {
                 return Err(HarnessError::Image(format!(
                     "kernel module {name} not found in {release}: `{}` said: {}",
@@ -590,7 +689,7 @@ fn resolve_modules(tree: &Path, release: &str) -> Result<Vec<(&'static str, Stri
                         HarnessError::Image(format!("module path {path} is outside {prefix}"))
                     })?;
                 if seen.insert(rel.clone()) {
-                    list.push((group, rel));
+                    list.push((group.name, rel));
                 }
             }
         }

@@ -6,13 +6,13 @@ pub(crate) const BEGIN_MARKER: &str = "VMTEST-BEGIN";
 pub(crate) const EXIT_MARKER: &str = "VMTEST-EXIT=";
 
 /// Where `/init` finds the module load list: lines `<group> <path below /lib/modules/REL>`,
-/// groups `core`, `afalg`, `virtio`, `vcrypto`, in load order.
+/// groups `fuse`, `cuse`, `crypto`, `afalg`, `virtio`, `vcrypto`, in load order.
 pub(crate) const MODULE_LIST_PATH: &str = "etc/vmtest/modules";
 
 /// The text of `/init`.
 ///
 /// Kernel command-line options it reads: `vmtest.nonce=`, `vmtest.script=/abs/host/path`,
-/// `vmtest.noafalg`, `vmtest.virtiocrypto`, `vmtest.keep=/abs/host/dir` (a directory under
+/// `vmtest.nocuse`, `vmtest.noafalg`, `vmtest.virtiocrypto`, `vmtest.keep=/abs/host/dir` (a directory under
 /// `/tmp` or `/run` that stays visible over their fresh tmpfs mounts). It mounts the host's `/` (9p tag `hostroot`,
 /// read-only) at `/hostroot`, prepares proc/sys/dev/tmp/run in it, runs the script there with
 /// `chroot … /bin/sh SCRIPT`, prints the exit marker and reboots (qemu runs with `-no-reboot`,
@@ -39,6 +39,7 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 
 NONCE=none
 SCRIPT=
+NOCUSE=
 NOAFALG=
 VCRYPTO=
 KEEP=
@@ -47,6 +48,7 @@ for arg in $(cat /proc/cmdline); do
     case "$arg" in
         vmtest.nonce=*) NONCE=${arg#vmtest.nonce=} ;;
         vmtest.script=*) SCRIPT=${arg#vmtest.script=} ;;
+        vmtest.nocuse) NOCUSE=1 ;;
         vmtest.noafalg) NOAFALG=1 ;;
         vmtest.virtiocrypto) VCRYPTO=1 ;;
         vmtest.keep=*) KEEP=${arg#vmtest.keep=} ;;
@@ -62,15 +64,17 @@ load_group() {
     done < /etc/vmtest/modules
 }
 
-load_group core
-if [ -n "$NOAFALG" ]; then
-    # Delete them too, so that request_module() cannot autoload AF_ALG behind our back.
+# Deletes a group's modules, so that request_module() cannot autoload them behind our back.
+delete_group() {
     while read -r group path; do
-        [ "$group" = afalg ] && rm -f "$MODDIR/$path"
+        [ "$group" = "$1" ] && rm -f "$MODDIR/$path"
     done < /etc/vmtest/modules
-else
-    load_group afalg
-fi
+}
+
+load_group fuse
+if [ -n "$NOCUSE" ]; then delete_group cuse; else load_group cuse; fi
+load_group crypto
+if [ -n "$NOAFALG" ]; then delete_group afalg; else load_group afalg; fi
 if grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor; then
     load_group virtio
 fi

@@ -92,6 +92,7 @@ pub struct GuestRun<'a> {
     command: String,
     cwd: Option<PathBuf>,
     timeout: Duration,
+    cuse: bool,
     af_alg: bool,
     virtio_crypto: bool,
     qemu: Option<PathBuf>,
@@ -140,6 +141,7 @@ impl<'a> GuestRun<'a> {
             command: String::new(),
             cwd: None,
             timeout: Duration::from_secs(120),
+            cuse: true,
             af_alg: true,
             virtio_crypto: false,
             qemu: None,
@@ -165,6 +167,13 @@ impl<'a> GuestRun<'a> {
     /// Kills qemu after this long (default 120 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Boots without CUSE: the `cuse` module is neither loaded nor autoloadable, so
+    /// `/dev/cuse` does not exist, and a node made by hand fails to open with `ENODEV`.
+    pub fn without_cuse(mut self) -> Self {
+        self.cuse = false;
         self
     }
 
@@ -319,6 +328,9 @@ impl<'a> GuestRun<'a> {
             "console=ttyS0 panic=-1 reboot=t cryptomgr.notests=1 quiet loglevel=1 \
              vmtest.nonce={nonce} vmtest.script={script_str}"
         );
+        if !self.cuse {
+            append.push_str(" vmtest.nocuse");
+        }
         if !self.af_alg {
             append.push_str(" vmtest.noafalg");
         }

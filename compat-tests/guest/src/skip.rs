@@ -1,9 +1,11 @@
 //! Deciding whether the guest suite runs.
 
 use std::io::Write;
+use std::sync::Once;
 
 use crate::error::{HarnessError, Result};
 use crate::image::GuestImage;
+use crate::kernel::{KernelChoice, KERNEL_ENV};
 use crate::tools::env_nonempty;
 
 /// Whether guest tests should run.
@@ -34,16 +36,32 @@ fn skip_decision(skip: Option<&str>, ci: bool) -> Result<bool> {
 }
 
 /// For integration tests: `None` if the guest suite is skipped (see
-/// [`guest_suite_enabled`]), else the prepared image.
+/// [`guest_suite_enabled`]), else the prepared image of the kernel that
+/// [`KERNEL_ENV`](crate::KERNEL_ENV) chooses (6.1 by default). The first call in a process
+/// names the kernel on stderr, past the test harness's output capture.
 ///
 /// # Panics
 ///
 /// Panics with the error's message (what is missing) if skipping is refused or the image
 /// cannot be prepared — a test calling this fails rather than silently passing.
 pub fn image_for_tests() -> Option<GuestImage> {
+    static ANNOUNCED: Once = Once::new();
     match guest_suite_enabled() {
         Ok(false) => None,
-        Ok(true) => Some(GuestImage::prepare().unwrap_or_else(|e| panic!("guest image: {e}"))),
+        Ok(true) => {
+            let choice = KernelChoice::from_environment().unwrap_or_else(|e| panic!("{e}"));
+            let image =
+                GuestImage::prepare_kernel(&choice).unwrap_or_else(|e| panic!("guest image: {e}"));
+            ANNOUNCED.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "guest kernel: {choice} = {} (release {}; {KERNEL_ENV} chooses)",
+                    image.package(),
+                    image.release()
+                );
+            });
+            Some(image)
+        }
         Err(e) => panic!("{e}"),
     }
 }

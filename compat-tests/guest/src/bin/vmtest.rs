@@ -1,4 +1,9 @@
-//! `vmtest [--timeout SECS] [--cpus N] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...`
+//! `vmtest [--kernel 6.1|6.12|PACKAGE] [--timeout SECS] [--cpus N] [--no-cuse] [--no-af-alg]
+//! [--virtio-crypto] [--cwd DIR] -- COMMAND...`
+//!
+//! `--kernel` picks the guest kernel: the newest Debian image of a series, or one exact
+//! `linux-image-…` package (default: `$CRYPTODEV_GUEST_KERNEL`, else 6.1). The choice and the
+//! package it resolved to are printed on every run.
 //!
 //! `--cpus N` gives the guest N vCPUs (default 1; under TCG, more than one runs them on
 //! separate host threads).
@@ -13,16 +18,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use guest_harness::{GuestImage, GuestRun, HarnessError};
+use guest_harness::{GuestImage, GuestRun, HarnessError, KernelChoice};
 
-const USAGE: &str = "usage: vmtest [--timeout SECS] [--cpus N] [--no-af-alg] [--virtio-crypto] \
-                     [--cwd DIR] -- COMMAND...";
+const USAGE: &str = "usage: vmtest [--kernel 6.1|6.12|PACKAGE] [--timeout SECS] [--cpus N] \
+                     [--no-cuse] [--no-af-alg] [--virtio-crypto] [--cwd DIR] -- COMMAND...";
 
 /// Parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 struct Args {
+    kernel: Option<KernelChoice>,
     timeout: Option<Duration>,
     cpus: Option<u32>,
+    cuse: bool,
     af_alg: bool,
     virtio_crypto: bool,
     cwd: Option<PathBuf>,
@@ -31,8 +38,10 @@ struct Args {
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
+        kernel: None,
         timeout: None,
         cpus: None,
+        cuse: true,
         af_alg: true,
         virtio_crypto: false,
         cwd: None,
@@ -62,7 +71,12 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     .ok_or_else(|| format!("--cpus: not a positive number: {v}"))?;
                 parsed.cpus = Some(n);
             }
+            "--kernel" => {
+                let v = it.next().ok_or("--kernel needs a value")?;
+                parsed.kernel = Some(KernelChoice::parse(v).map_err(|e| e.to_string())?);
+            }
             "--cwd" => parsed.cwd = Some(PathBuf::from(it.next().ok_or("--cwd needs a value")?)),
+            "--no-cuse" => parsed.cuse = false,
             "--no-af-alg" => parsed.af_alg = false,
             "--virtio-crypto" => parsed.virtio_crypto = true,
             "-h" | "--help" => return Err(String::new()),
@@ -87,12 +101,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let choice = match args
+        .kernel
+        .clone()
+        .map_or_else(KernelChoice::from_environment, Ok)
+    {
+        Ok(choice) => choice,
+        Err(e) => {
+            eprintln!("vmtest: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let started = std::time::Instant::now();
-    let image = match GuestImage::prepare() {
+    let image = match GuestImage::prepare_kernel(&choice) {
         Ok(image) => {
             eprintln!(
-                "vmtest: guest image ready in {:.2} s (kernel {})",
+                "vmtest: guest image ready in {:.2} s (kernel {choice} = {}, release {})",
                 started.elapsed().as_secs_f64(),
+                image.package(),
                 image.release()
             );
             image
@@ -111,6 +137,9 @@ fn main() -> ExitCode {
     }
     if let Some(dir) = args.cwd {
         run = run.cwd(dir);
+    }
+    if !args.cuse {
+        run = run.without_cuse();
     }
     if !args.af_alg {
         run = run.without_af_alg();
@@ -152,10 +181,13 @@ mod tests {
     #[test]
     fn parses_options_and_command() {
         let a = parse_args(&v(&[
+            "--kernel",
+            "6.12",
             "--timeout",
             "30",
             "--cpus",
             "4",
+            "--no-cuse",
             "--no-af-alg",
             "--virtio-crypto",
             "--cwd",
@@ -168,8 +200,10 @@ mod tests {
         assert_eq!(
             a,
             Args {
+                kernel: Some(KernelChoice::Series("6.12")),
                 timeout: Some(Duration::from_secs(30)),
                 cpus: Some(4),
+                cuse: false,
                 af_alg: false,
                 virtio_crypto: true,
                 cwd: Some(PathBuf::from("/w")),
@@ -186,6 +220,7 @@ mod tests {
         assert!(parse_args(&v(&["--timeout"])).is_err());
         assert!(parse_args(&v(&["--cpus", "0", "--", "ls"])).is_err());
         assert!(parse_args(&v(&["--cpus", "-", "--", "ls"])).is_err());
+        assert!(parse_args(&v(&["--kernel", "5.10", "--", "ls"])).is_err());
         assert_eq!(parse_args(&v(&["--", "ls"])).unwrap().cpus, None);
         assert!(parse_args(&v(&["--", "--timeout", "3"])).unwrap().command == "--timeout 3");
     }
