@@ -21,6 +21,17 @@ pub enum MemoryAccess {
     Retry,
 }
 
+/// Exit status: the device could not be created because the kernel has no CUSE (the cuse
+/// module is not loaded and cannot be), sysexits' EX_UNAVAILABLE.
+pub const EXIT_NO_CUSE: u8 = 69;
+
+/// Exit status: the daemon may not use /dev/cuse (not started as root), sysexits' EX_NOPERM.
+pub const EXIT_NO_PERMISSION: u8 = 77;
+
+/// Exit status of `status` when the daemon is not serving (the LSB code for "program is not
+/// running").
+pub const EXIT_NOT_SERVING: u8 = 3;
+
 /// Where the status file goes when neither `--stats-file` nor `status --file` names one.
 pub fn default_status_file(name: &str) -> PathBuf {
     PathBuf::from(format!("/run/cryptodev-cuse/{name}.status"))

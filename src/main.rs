@@ -12,8 +12,10 @@ use nix::sys::signal::{SigSet, Signal};
 
 use cryptodev_cuse::backend::policy::SelectOptions;
 use cryptodev_cuse::backend::router::SelectedBackend;
-use cryptodev_cuse::cli::{self, Command, MemoryAccess, Options};
-use cryptodev_cuse::cuse::server::{self, InitOptions};
+use cryptodev_cuse::cli::{
+    self, Command, MemoryAccess, Options, EXIT_NOT_SERVING, EXIT_NO_CUSE, EXIT_NO_PERMISSION,
+};
+use cryptodev_cuse::cuse::server::{self, InitOptions, ServeError};
 use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
 use cryptodev_cuse::limits::Limits;
@@ -25,9 +27,6 @@ use cryptodev_cuse::status::{self, Identity, State, StatusFile};
 
 /// How often the status file is brought up to date (when something changed).
 const STATUS_INTERVAL: Duration = Duration::from_secs(1);
-
-/// `status`: the daemon is not serving (the LSB code for "program is not running").
-const EXIT_NOT_SERVING: u8 = 3;
 
 fn main() -> ExitCode {
     let options = Options::parse();
@@ -47,9 +46,39 @@ fn main() -> ExitCode {
     );
     match run(&options, &sink) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            tracing::error!("{}", failure.message);
+            ExitCode::from(failure.exit_status)
+        }
+    }
+}
+
+/// Why the daemon stopped with an error, and the exit status that tells scripts and the
+/// service manager which kind of error it was.
+struct Failure {
+    message: String,
+    exit_status: u8,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            exit_status: 1,
+        }
+    }
+}
+
+impl From<ServeError> for Failure {
+    fn from(error: ServeError) -> Failure {
+        let exit_status = match error {
+            ServeError::NoCuse { .. } => EXIT_NO_CUSE,
+            ServeError::NoPermission { .. } => EXIT_NO_PERMISSION,
+            _ => 1,
+        };
+        Failure {
+            message: error.to_string(),
+            exit_status,
         }
     }
 }
@@ -115,7 +144,7 @@ fn open_status_file(options: &Options) -> Result<Option<Arc<StatusFile>>, String
     }
 }
 
-fn run(options: &Options, sink: &LogSink) -> Result<(), String> {
+fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
     // Workers inherit this mask, so only the signal thread ever sees these signals.
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGTERM);
@@ -132,8 +161,9 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), String> {
         pins: options.pin_driver.clone(),
         software_below: options.software_below,
     }));
-    let access = match options.memory_access {
-        MemoryAccess::Auto if memory::direct_access_permitted() => Access::Direct,
+    let direct_permitted = memory::direct_access_permitted();
+    let wanted = match options.memory_access {
+        MemoryAccess::Auto if direct_permitted => Access::Direct,
         MemoryAccess::Auto => {
             tracing::info!(
                 "no CAP_SYS_PTRACE (or Yama forbids attaching): callers' buffers travel in \
@@ -145,13 +175,27 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), String> {
         MemoryAccess::Retry => Access::Retry,
     };
     let shutdown = Arc::new(Shutdown::new());
-    let channel = Arc::new(server::open_channel(&options.cuse_device).map_err(|e| e.to_string())?);
+    let channel = Arc::new(server::open_channel(&options.cuse_device)?);
     let init = InitOptions {
         name: options.name.clone(),
-        unrestricted: access.unrestricted_ioctls(),
+        unrestricted: wanted.unrestricted_ioctls(),
+        restricted_fallback: direct_permitted,
         sysfs_class: Some(PathBuf::from("/sys/class/cuse")),
     };
-    server::handshake(&channel, &init).map_err(|e| e.to_string())?;
+    let negotiated = server::handshake(&channel, &init)?;
+    let access = if negotiated.unrestricted {
+        Access::Retry
+    } else {
+        Access::Direct
+    };
+    if access != wanted {
+        tracing::warn!(
+            "this kernel's CUSE does not offer unrestricted ioctls: no RETRY rounds. Callers' \
+             buffers are reached directly (process_vm_readv/writev, CAP_SYS_PTRACE kept): \
+             callers in another pid namespace, or that a security module keeps the daemon \
+             from tracing, get EPERM"
+        );
+    }
 
     if !options.foreground && service_manager.is_none() {
         // Connected now: the sandbox allows no new connections.

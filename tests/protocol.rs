@@ -38,6 +38,7 @@ fn cuse_init_reply_is_byte_exact() {
     let options = InitOptions {
         name: "crypto".into(),
         unrestricted: true,
+        restricted_fallback: false,
         sysfs_class: None,
     };
     handshake(&channel, &options).expect("handshake");
@@ -81,14 +82,46 @@ fn cuse_init_can_choose_restricted_ioctls() {
     let options = InitOptions {
         name: "crypto".into(),
         unrestricted: false,
+        restricted_fallback: false,
         sysfs_class: None,
     };
-    handshake(&channel, &options).expect("handshake");
+    let negotiated = handshake(&channel, &options).expect("handshake");
+    assert!(!negotiated.unrestricted);
     let mut reply = [0u8; 256];
     let len = nix::unistd::read(&kernel, &mut reply).unwrap();
     assert_eq!(len, 16 + 72 + b"DEVNAME=crypto\0".len());
     let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
     assert_eq!((out.major, out.minor, out.flags), (7, 38, 0));
+}
+
+/// No kernel is known to withhold unrestricted ioctls from CUSE (fs/fuse/cuse.c offers them
+/// in every CUSE_INIT), so this is where a kernel that did is simulated: with the fallback
+/// allowed, the daemon takes restricted ioctls instead of giving up, and says so.
+#[test]
+fn cuse_init_falls_back_to_restricted_ioctls_when_they_are_not_offered() {
+    let (kernel, channel) = kernel_offering(37, 0);
+    let options = InitOptions {
+        name: "crypto".into(),
+        unrestricted: true,
+        restricted_fallback: true,
+        sysfs_class: None,
+    };
+    let negotiated = handshake(&channel, &options).expect("handshake");
+    assert!(!negotiated.unrestricted);
+    let mut reply = [0u8; 256];
+    let len = nix::unistd::read(&kernel, &mut reply).unwrap();
+    assert_eq!(len, 16 + 72 + b"DEVNAME=crypto\0".len());
+    let header: FuseOutHeader = bytemuck::pod_read_unaligned(&reply[..16]);
+    assert_eq!(header.error, 0);
+    let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
+    assert_eq!(out.flags & CUSE_UNRESTRICTED_IOCTL, 0);
+
+    // Offered: the fallback changes nothing.
+    let (kernel, channel) = kernel_offering(37, CUSE_UNRESTRICTED_IOCTL);
+    assert!(handshake(&channel, &options).unwrap().unrestricted);
+    let len = nix::unistd::read(&kernel, &mut reply).unwrap();
+    let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
+    assert_eq!((len, out.flags), (16 + 72 + 15, CUSE_UNRESTRICTED_IOCTL));
 }
 
 #[test]
@@ -98,6 +131,7 @@ fn cuse_init_refuses_old_kernels_and_restricted_ioctls() {
         let options = InitOptions {
             name: "crypto".into(),
             unrestricted: true,
+            restricted_fallback: false,
             sysfs_class: None,
         };
         assert!(handshake(&channel, &options).is_err());

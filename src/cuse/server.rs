@@ -20,7 +20,19 @@ use super::{Caller, Device, IoctlCall, IoctlReply};
 /// Why the device could not be brought up or served.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot open {path}: {source} (is the cuse module loaded? are you root?)")]
+    #[error(
+        "cannot open {path} ({source}): the kernel's cuse module is not loaded. Load it as root \
+         with `modprobe cuse` (/etc/modules-load.d/ can load it at every boot); if modprobe \
+         cannot find it, this kernel was built without CUSE (CONFIG_CUSE)"
+    )]
+    NoCuse { path: String, source: io::Error },
+    #[error(
+        "cannot open {path} ({source}): creating a device through CUSE needs read and write \
+         access to {path}, which only root has; start the daemon as root (it becomes an \
+         unprivileged user once the device exists)"
+    )]
+    NoPermission { path: String, source: io::Error },
+    #[error("cannot open {path}: {source}")]
     Open { path: String, source: io::Error },
     #[error("reading from the CUSE channel failed: {0}")]
     Read(io::Error),
@@ -36,7 +48,11 @@ pub enum ServeError {
     NotInit(u32),
     #[error("kernel speaks FUSE {major}.{minor}; need 7.{MIN_KERNEL_MINOR} or later")]
     Version { major: u32, minor: u32 },
-    #[error("the kernel did not offer unrestricted ioctls")]
+    #[error(
+        "this kernel's CUSE does not offer unrestricted ioctls, which RETRY rounds need; \
+         direct caller memory works without them but needs CAP_SYS_PTRACE \
+         (--memory-access direct)"
+    )]
     Restricted,
     #[error(
         "the kernel refused device {0:?} ({1} did not appear): the name may be taken by \
@@ -55,16 +71,28 @@ pub struct InitOptions {
     /// Unrestricted ioctls (RETRY rounds) rather than restricted ones (the argument struct
     /// carried in the request); see the module documentation of [`crate::cuse`].
     pub unrestricted: bool,
+    /// When unrestricted ioctls are wanted but the kernel does not offer them, take
+    /// restricted ones instead of failing with [`ServeError::Restricted`].
+    pub restricted_fallback: bool,
     /// Where the kernel lists CUSE devices (`/sys/class/cuse`); checked after the handshake.
     /// `None` skips the check (a test kernel has no sysfs).
     pub sysfs_class: Option<std::path::PathBuf>,
 }
 
-/// Opens the CUSE control device.
+/// Opens the CUSE control device, telling a kernel without CUSE and a caller without the
+/// right to use it from other failures.
 pub fn open_channel(path: &Path) -> Result<Channel, ServeError> {
-    Channel::open(path).map_err(|source| ServeError::Open {
-        path: path.display().to_string(),
-        source,
+    Channel::open(path).map_err(|source| {
+        let path = path.display().to_string();
+        match source.raw_os_error() {
+            // No node (devtmpfs creates it when the module registers), or a node of a module
+            // that is neither loaded nor loadable.
+            Some(libc::ENOENT | libc::ENODEV | libc::ENXIO) => ServeError::NoCuse { path, source },
+            Some(libc::EACCES | libc::EPERM | libc::EROFS) => {
+                ServeError::NoPermission { path, source }
+            }
+            _ => ServeError::Open { path, source },
+        }
     })
 }
 
@@ -119,10 +147,17 @@ fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
     }
 }
 
+/// What the CUSE_INIT handshake settled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// Whether ioctls arrive unrestricted (see the module documentation of [`crate::cuse`]).
+    pub unrestricted: bool,
+}
+
 /// Answers the kernel's CUSE_INIT: protocol minor >= 16, the device name, and restricted or
 /// unrestricted ioctls as `options` say. Then checks that the kernel really created the
 /// device, since it reports failures only by dropping the connection.
-pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<(), ServeError> {
+pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<Negotiated, ServeError> {
     let name = &options.name;
     if name.is_empty() || name.contains('\0') || name.contains('=') {
         return Err(ServeError::BadName(name.clone()));
@@ -146,15 +181,17 @@ pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<(), ServeEr
             minor: init.minor,
         });
     }
-    if options.unrestricted && init.flags & CUSE_UNRESTRICTED_IOCTL == 0 {
+    let offered = init.flags & CUSE_UNRESTRICTED_IOCTL != 0;
+    if options.unrestricted && !offered && !options.restricted_fallback {
         let _ = channel.reply(unique, -libc::EPROTO, &[]);
         return Err(ServeError::Restricted);
     }
+    let unrestricted = options.unrestricted && offered;
     let out = CuseInitOut {
         major: FUSE_KERNEL_VERSION,
         minor: init.minor.min(OUR_KERNEL_MINOR),
         unused: 0,
-        flags: if options.unrestricted {
+        flags: if unrestricted {
             CUSE_UNRESTRICTED_IOCTL
         } else {
             0
@@ -185,10 +222,10 @@ pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<(), ServeEr
     tracing::info!(
         device = %name,
         minor = out.minor,
-        unrestricted = options.unrestricted,
+        unrestricted,
         "CUSE device created"
     );
-    Ok(())
+    Ok(Negotiated { unrestricted })
 }
 
 /// How long [`serve`] waits for requests in hand once asked to stop.

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::CommandFactory;
-use cryptodev_cuse::cli::Options;
+use cryptodev_cuse::cli::{self, Options};
 
 /// What the generated sections leave out: where the files are and what to read next.
 const FILES_SECTION: &str = r#".SH FILES
@@ -27,10 +27,23 @@ mishandles, and every algorithm the daemon runs in software.
 .TP
 \fI/usr/include/crypto/cryptodev.h\fR
 The ioctl interface for C programs (pkg\-config \fBcryptodev\fR).
-.SH EXIT STATUS
-0 when the device was served and removed cleanly; 1 on an error (logged).
-\fBstatus\fR exits 0 when the daemon serves, 3 when it does not.
 "#;
+
+/// The exit statuses, from the constants the daemon exits with.
+fn exit_status_section() -> String {
+    format!(
+        ".SH EXIT STATUS\n\
+         0 when the device was served and removed cleanly;\n\
+         {no_cuse} when the kernel has no CUSE (the \\fBcuse\\fR module is not loaded and \\fBmodprobe cuse\\fR\n\
+         is needed, or the kernel was built without it);\n\
+         {no_permission} when /dev/cuse may not be opened (the daemon must start as root);\n\
+         1 on any other error (logged).\n\
+         \\fBstatus\\fR exits 0 when the daemon serves, {not_serving} when it does not.\n",
+        no_cuse = cli::EXIT_NO_CUSE,
+        no_permission = cli::EXIT_NO_PERMISSION,
+        not_serving = cli::EXIT_NOT_SERVING,
+    )
+}
 
 fn main() -> ExitCode {
     let Some(out) = std::env::args_os().nth(1) else {
@@ -42,6 +55,7 @@ fn main() -> ExitCode {
     let mut page = Vec::new();
     let rendered = man.render(&mut page).and_then(|()| {
         page.extend_from_slice(FILES_SECTION.as_bytes());
+        page.extend_from_slice(exit_status_section().as_bytes());
         std::fs::write(&out, &page)
     });
     match rendered {
