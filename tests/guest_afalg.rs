@@ -27,6 +27,7 @@ use cryptodev_cuse::backend::kat;
 use cryptodev_cuse::backend::policy::{select, BackendMode, Pin, SelectOptions};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::backend::{Backend, BackendError};
+use guest_harness::reach::record_pass;
 use guest_harness::{build_c, image_for_tests, Abi, Linkage};
 use support::guest::{build_compat, daemon_binary, run_with_daemon, ClientRun, Results};
 
@@ -558,6 +559,10 @@ fn afalg_with_virtio_crypto() {
     }
     results.check_shutdown(&mut problems);
     results.assert_ok("AF_ALG with virtio-crypto", &problems);
+    record_pass(
+        &image,
+        "AF_ALG backend on virtio-crypto hardware, compared with RustCrypto",
+    );
 }
 
 /// Boot 2: no AF_ALG modules; `afalg` and `auto` both fall back to RustCrypto.
@@ -610,4 +615,5 @@ fn afalg_and_auto_without_af_alg_modules() {
     }
     results.check_shutdown(&mut problems);
     results.assert_ok("AF_ALG modules left out", &problems);
+    record_pass(&image, "no AF_ALG: afalg and auto fall back to RustCrypto");
 }

@@ -16,6 +16,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use guest_harness::reach::record_pass;
 use guest_harness::{image_for_tests, workspace_root, workspace_target_dir};
 use support::guest::{run_with_daemon, ClientRun, Results};
 use support::host::run_step;
@@ -329,22 +330,29 @@ fn run_guest_with(what: &str, phases: &[Phase], daemon_args: &str, env: &str) {
     }
     results.check_shutdown(&mut problems);
     results.assert_ok(what, &problems);
+    record_pass(&image, what);
 }
 
 #[test]
 fn engine_listing_des_camellia_and_speed() {
-    run_guest("OpenSSL devcrypto engine, first guest", FIRST_GUEST);
+    run_guest(
+        "OpenSSL 3 devcrypto engine: listing, DES, Camellia, speed",
+        FIRST_GUEST,
+    );
 }
 
 #[test]
 fn engine_bf_cast5_aes_digests_and_fork() {
-    run_guest("OpenSSL devcrypto engine, second guest", SECOND_GUEST);
+    run_guest(
+        "OpenSSL 3 devcrypto engine: Blowfish, CAST5, AES, digests, fork",
+        SECOND_GUEST,
+    );
 }
 
 #[test]
 fn engine_on_af_alg() {
     run_guest_with(
-        "OpenSSL devcrypto engine on AF_ALG",
+        "OpenSSL 3 devcrypto engine on the AF_ALG backend",
         AF_ALG_GUEST,
         "--backend afalg",
         &format!("CHECK_SIZES='{AF_ALG_SIZES}' "),

@@ -9,6 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use guest_harness::reach::record_pass;
 use guest_harness::{build_c, image_for_tests, Abi, Linkage};
 use support::guest::{build_compat, daemon_binary, run_with_daemon_at, ClientRun};
 use support::package::package;
@@ -214,7 +215,8 @@ fn transcript(lines: &[String]) -> Vec<&str> {
         .collect()
 }
 
-fn run_suite(daemon: &Path, mode: &str, daemon_args: &str, device: &str) {
+/// Runs the compat suite against `daemon`; on success records `check` in the kernel table.
+fn run_suite(daemon: &Path, mode: &str, daemon_args: &str, device: &str, check: &str) {
     let Some(image) = image_for_tests() else {
         return;
     };
@@ -266,6 +268,7 @@ fn run_suite(daemon: &Path, mode: &str, daemon_args: &str, device: &str) {
     }
     results.check_shutdown(&mut problems);
     results.assert_ok(mode, &problems);
+    record_pass(&image, check);
 }
 
 /// The limits the daemon runs with, as the limits program is told them, and the statistics
@@ -280,6 +283,7 @@ fn compat_suite_with_direct_caller_memory() {
         "direct",
         &format!("--asym {DAEMON_OPTIONS}"),
         "/dev/crypto",
+        "compat suite, 64- and 32-bit, direct caller memory (packaged daemon)",
     );
 }
 
@@ -290,5 +294,6 @@ fn compat_suite_with_retry_rounds_only() {
         "retry",
         &format!("--memory-access retry --name crypto-retry {DAEMON_OPTIONS}"),
         "/dev/crypto-retry",
+        "compat suite, 64- and 32-bit, CUSE RETRY rounds",
     );
 }

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
+use cryptodev_cuse::cli;
+use guest_harness::reach::record_pass;
 use guest_harness::{image_for_tests, workspace_target_dir};
 use support::guest::{run_with_daemon_at, ClientRun};
 use support::host::run_step;
@@ -90,7 +92,24 @@ fn the_package_holds_what_users_need() {
             "memory\\-access",
             "status",
             ".SH FILES",
+            &format!("{} when the kernel has no CUSE", cli::EXIT_NO_CUSE),
+            &format!(
+                "{} when /dev/cuse may not be opened",
+                cli::EXIT_NO_PERMISSION
+            ),
         ],
+    );
+
+    // The service is not restarted in a loop where restarting cannot help.
+    let unit = read(&package.file(UNIT));
+    assert!(
+        unit.lines().any(|line| line
+            == format!(
+                "RestartPreventExitStatus={} {}",
+                cli::EXIT_NO_CUSE,
+                cli::EXIT_NO_PERMISSION
+            )),
+        "{unit}"
     );
 
     let pc = read(&package.file("/usr/share/pkgconfig/cryptodev.pc"));
@@ -211,6 +230,10 @@ fn the_shipped_openssl_configuration_in_the_guest() {
     results.check_counted("shipped-config", &mut problems);
     results.check_shutdown(&mut problems);
     results.assert_ok("shipped OpenSSL configuration", &problems);
+    record_pass(
+        &image,
+        "Debian package: the shipped OpenSSL configuration on virtio-crypto",
+    );
 }
 
 /// The packaged daemon's logs, in the guest: in the foreground with stderr a file, plain text
@@ -277,4 +300,8 @@ fn logs_go_to_stderr_in_plain_text_and_to_syslog_once_detached() {
         );
     }
     assert!(!syslog.contains('\u{1b}'), "colour escapes in:\n{syslog}");
+    record_pass(
+        &image,
+        "Debian package: logs to stderr, and to syslog once detached",
+    );
 }

@@ -17,11 +17,14 @@ pub struct ClientRun {
     pub command: String,
 }
 
+/// Output lines and exit status of each labelled section of a run.
+pub type Sections = BTreeMap<String, (Vec<String>, Option<i32>)>;
+
 /// What a guest session produced, split by client.
 #[derive(Debug)]
 pub struct Results {
     pub outcome: GuestOutcome,
-    pub sections: BTreeMap<String, (Vec<String>, Option<i32>)>,
+    pub sections: Sections,
 }
 
 /// The daemon binary built by cargo for this package's integration tests.
@@ -71,7 +74,7 @@ fn script(daemon: &Path, daemon_args: &str, device: &str, runs: &[ClientRun]) ->
 }
 
 /// Output of each labelled run: (lines, exit status).
-fn sections(output: &str) -> BTreeMap<String, (Vec<String>, Option<i32>)> {
+pub fn sections(output: &str) -> Sections {
     let mut sections = BTreeMap::new();
     let mut current: Option<(String, Vec<String>)> = None;
     for line in output.lines() {
