@@ -35,6 +35,9 @@ use nix::sys::socket::{
 /// The type field of the flags.
 pub const CRYPTO_ALG_TYPE_MASK: u32 = 0x0000_000f;
 pub const CRYPTO_ALG_TYPE_AEAD: u32 = 0x3;
+/// Linear skciphers (Linux 6.8 and later: `cbc(des)`, `cbc(blowfish)`, … built from a
+/// template over a single-block cipher); AF_ALG binds them as skciphers.
+pub const CRYPTO_ALG_TYPE_LSKCIPHER: u32 = 0x4;
 pub const CRYPTO_ALG_TYPE_SKCIPHER: u32 = 0x5;
 pub const CRYPTO_ALG_TYPE_SHASH: u32 = 0xe;
 pub const CRYPTO_ALG_TYPE_AHASH: u32 = 0xf;
@@ -134,7 +137,9 @@ impl AfAlgType {
     /// reports print it (older kernels' names included).
     pub fn from_kernel_type(kind: &str) -> Option<AfAlgType> {
         match kind {
-            "skcipher" | "blkcipher" | "ablkcipher" | "givcipher" => Some(AfAlgType::Skcipher),
+            "skcipher" | "lskcipher" | "blkcipher" | "ablkcipher" | "givcipher" => {
+                Some(AfAlgType::Skcipher)
+            }
             "shash" | "ahash" | "digest" | "hash" => Some(AfAlgType::Hash),
             "aead" | "nivaead" => Some(AfAlgType::Aead),
             _ => None,
@@ -176,7 +181,7 @@ impl KernelAlg {
     /// The AF_ALG socket type it binds with.
     pub fn afalg_type(&self) -> Option<AfAlgType> {
         AfAlgType::from_kernel_type(&self.kind).or(match self.flags & CRYPTO_ALG_TYPE_MASK {
-            CRYPTO_ALG_TYPE_SKCIPHER => Some(AfAlgType::Skcipher),
+            CRYPTO_ALG_TYPE_SKCIPHER | CRYPTO_ALG_TYPE_LSKCIPHER => Some(AfAlgType::Skcipher),
             CRYPTO_ALG_TYPE_SHASH | CRYPTO_ALG_TYPE_AHASH => Some(AfAlgType::Hash),
             CRYPTO_ALG_TYPE_AEAD => Some(AfAlgType::Aead),
             _ => None,
@@ -654,6 +659,20 @@ mod tests {
         assert_eq!(alg.afalg_type(), Some(AfAlgType::Hash));
         alg.flags = CRYPTO_ALG_TYPE_AEAD;
         assert_eq!(alg.afalg_type(), Some(AfAlgType::Aead));
+        alg.flags = CRYPTO_ALG_TYPE_LSKCIPHER;
+        assert_eq!(alg.afalg_type(), Some(AfAlgType::Skcipher));
+    }
+
+    /// Linux 6.12 lists `cbc(des)` as an lskcipher (`cbc(ecb(des-generic))`).
+    #[test]
+    fn linear_skciphers_bind_as_skciphers() {
+        let alg = parse_proc_crypto(
+            "name : cbc(des)\ndriver : cbc(ecb(des-generic))\nmodule : kernel\n\
+             priority : 100\ninternal : no\ntype : lskcipher\n",
+        )
+        .remove(0);
+        assert!(alg.usable());
+        assert_eq!(alg.afalg_type(), Some(AfAlgType::Skcipher));
     }
 
     const PROC_CRYPTO: &str = "\
