@@ -35,13 +35,7 @@ fn cuse_init_reply_is_byte_exact() {
          07000000 25000000 00000000 01000000",
     );
     nix::unistd::write(&kernel, &request).unwrap();
-    let options = InitOptions {
-        name: "crypto".into(),
-        unrestricted: true,
-        restricted_fallback: false,
-        sysfs_class: None,
-    };
-    handshake(&channel, &options).expect("handshake");
+    handshake(&channel, &init_options(true, false)).expect("handshake");
     let mut reply = vec![0u8; 4096];
     let len = nix::unistd::read(&kernel, &mut reply).unwrap();
     reply.truncate(len);
@@ -57,8 +51,6 @@ fn cuse_init_reply_is_byte_exact() {
     assert_eq!(hex(&reply), hex(&expected));
 }
 
-/// The direct mode's handshake declines the kernel's offer of unrestricted ioctls, so that
-/// the kernel carries each argument struct itself.
 /// A connection whose kernel side has sent CUSE_INIT with this protocol minor and flags.
 fn kernel_offering(minor: u32, flags: u32) -> (OwnedFd, Channel) {
     let (kernel, daemon) = socket_pair();
@@ -76,65 +68,60 @@ fn kernel_offering(minor: u32, flags: u32) -> (OwnedFd, Channel) {
     (kernel, Channel::from_fd(daemon))
 }
 
+fn init_options(unrestricted: bool, restricted_fallback: bool) -> InitOptions {
+    InitOptions {
+        name: "crypto".into(),
+        unrestricted,
+        restricted_fallback,
+        sysfs_class: None,
+    }
+}
+
+/// The daemon's successful CUSE_INIT reply as the kernel reads it: header and init struct.
+fn init_reply(kernel: &OwnedFd) -> (FuseOutHeader, CuseInitOut) {
+    let mut reply = [0u8; 256];
+    let len = nix::unistd::read(kernel, &mut reply).unwrap();
+    assert_eq!(len, 16 + 72 + b"DEVNAME=crypto\0".len());
+    (
+        bytemuck::pod_read_unaligned(&reply[..16]),
+        bytemuck::pod_read_unaligned(&reply[16..88]),
+    )
+}
+
+/// The direct mode's handshake declines the kernel's offer of unrestricted ioctls, so that
+/// the kernel carries each argument struct itself.
 #[test]
 fn cuse_init_can_choose_restricted_ioctls() {
     let (kernel, channel) = kernel_offering(38, CUSE_UNRESTRICTED_IOCTL);
-    let options = InitOptions {
-        name: "crypto".into(),
-        unrestricted: false,
-        restricted_fallback: false,
-        sysfs_class: None,
-    };
-    let negotiated = handshake(&channel, &options).expect("handshake");
+    let negotiated = handshake(&channel, &init_options(false, false)).expect("handshake");
     assert!(!negotiated.unrestricted);
-    let mut reply = [0u8; 256];
-    let len = nix::unistd::read(&kernel, &mut reply).unwrap();
-    assert_eq!(len, 16 + 72 + b"DEVNAME=crypto\0".len());
-    let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
+    let (_, out) = init_reply(&kernel);
     assert_eq!((out.major, out.minor, out.flags), (7, 38, 0));
 }
 
 /// No kernel is known to withhold unrestricted ioctls from CUSE (fs/fuse/cuse.c offers them
 /// in every CUSE_INIT), so this is where a kernel that did is simulated: with the fallback
-/// allowed, the daemon takes restricted ioctls instead of giving up, and says so.
+/// allowed, the daemon takes restricted ioctls instead of giving up.
 #[test]
 fn cuse_init_falls_back_to_restricted_ioctls_when_they_are_not_offered() {
+    let options = init_options(true, true);
     let (kernel, channel) = kernel_offering(37, 0);
-    let options = InitOptions {
-        name: "crypto".into(),
-        unrestricted: true,
-        restricted_fallback: true,
-        sysfs_class: None,
-    };
-    let negotiated = handshake(&channel, &options).expect("handshake");
-    assert!(!negotiated.unrestricted);
-    let mut reply = [0u8; 256];
-    let len = nix::unistd::read(&kernel, &mut reply).unwrap();
-    assert_eq!(len, 16 + 72 + b"DEVNAME=crypto\0".len());
-    let header: FuseOutHeader = bytemuck::pod_read_unaligned(&reply[..16]);
-    assert_eq!(header.error, 0);
-    let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
-    assert_eq!(out.flags & CUSE_UNRESTRICTED_IOCTL, 0);
+    assert!(!handshake(&channel, &options).unwrap().unrestricted);
+    let (header, out) = init_reply(&kernel);
+    assert_eq!((header.error, out.flags), (0, 0));
 
     // Offered: the fallback changes nothing.
     let (kernel, channel) = kernel_offering(37, CUSE_UNRESTRICTED_IOCTL);
     assert!(handshake(&channel, &options).unwrap().unrestricted);
-    let len = nix::unistd::read(&kernel, &mut reply).unwrap();
-    let out: CuseInitOut = bytemuck::pod_read_unaligned(&reply[16..88]);
-    assert_eq!((len, out.flags), (16 + 72 + 15, CUSE_UNRESTRICTED_IOCTL));
+    let (header, out) = init_reply(&kernel);
+    assert_eq!((header.error, out.flags), (0, CUSE_UNRESTRICTED_IOCTL));
 }
 
 #[test]
 fn cuse_init_refuses_old_kernels_and_restricted_ioctls() {
     for (minor, flags) in [(15u32, CUSE_UNRESTRICTED_IOCTL), (37, 0)] {
         let (kernel, channel) = kernel_offering(minor, flags);
-        let options = InitOptions {
-            name: "crypto".into(),
-            unrestricted: true,
-            restricted_fallback: false,
-            sysfs_class: None,
-        };
-        assert!(handshake(&channel, &options).is_err());
+        assert!(handshake(&channel, &init_options(true, false)).is_err());
         let mut reply = [0u8; 64];
         let len = nix::unistd::read(&kernel, &mut reply).unwrap();
         assert_eq!(len, 16, "a header-only error reply");
