@@ -6,9 +6,9 @@ BUILD_PACKAGES="gcc libc6-dev make curl ca-certificates"
 # The throwaway test guest: qemu with Debian's kernel package, a busybox initramfs.
 GUEST_PACKAGES="qemu-system-x86 busybox-static kmod xz-utils"
 # The tests beyond the guest: 32-bit builds, the differential test's OpenSSL, the OpenSSL
-# engine (apt-get source, its build, Debian's openssl), the package (dpkg-deb, systemd-analyze,
-# unshare).
-TEST_PACKAGES="gcc-multilib libssl-dev dpkg-dev openssl systemd util-linux"
+# engine (apt-get source, its build, Debian's openssl), the older OpenSSL releases' builds
+# (perl, patch), the package (dpkg-deb, systemd-analyze, unshare).
+TEST_PACKAGES="gcc-multilib libssl-dev dpkg-dev openssl perl patch systemd util-linux"
 
 # Runs a command as root (sudo when not root already).
 as_root() {
