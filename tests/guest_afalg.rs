@@ -28,7 +28,7 @@ use cryptodev_cuse::backend::policy::{select, BackendMode, Pin, SelectOptions};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::backend::{Backend, BackendError};
 use guest_harness::reach::record_pass;
-use guest_harness::{build_c, image_for_tests, Abi, Linkage};
+use guest_harness::{build_c, image_for_tests, release_numbers, Abi, Linkage};
 use support::guest::{build_compat, daemon_binary, run_with_daemon, ClientRun, Results};
 
 /// Set by the outer test for the copy of this binary that runs in the guest.
@@ -254,12 +254,7 @@ fn differential_aeads(afalg: &AfAlgBackend, rng: &mut Bytes, problems: &mut Vec<
 /// Whether a kernel of this release (`uname -r`) implements `alg`: Linux 6.7 removed CFB and
 /// OFB.
 fn kernel_has(release: &str, alg: Algorithm) -> bool {
-    let version: Vec<u32> = release
-        .split(|c: char| !c.is_ascii_digit())
-        .take(2)
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    version < vec![6, 7] || !matches!(alg, Algorithm::AesCfb | Algorithm::AesOfb)
+    release_numbers(release) < vec![6, 7] || !matches!(alg, Algorithm::AesCfb | Algorithm::AesOfb)
 }
 
 /// The known-answer table and the differential checks on AF_ALG; run inside the guest by

@@ -11,10 +11,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use guest_harness::reach::record_pass;
-use guest_harness::{
-    build_c, image_for_tests, workspace_root, workspace_target_dir, Abi, GuestRun, Linkage,
-};
-use support::guest::counts;
+use guest_harness::{image_for_tests, workspace_root, workspace_target_dir, Abi, GuestRun};
+use support::guest::{build_preload_library, counts};
 use support::host::run_step;
 use support::package::package;
 
@@ -90,14 +88,7 @@ fn prepare() -> PathBuf {
                 .arg(out.join(variant).join("openssl")),
         );
     }
-    let preload = build_c(
-        "libcryptodev-crioget",
-        &[Path::new("preload/crioget.c")],
-        Abi::Lp64,
-        Linkage::Dynamic,
-        &["-shared", "-fPIC", "-ldl"],
-    )
-    .unwrap_or_else(|e| panic!("building the CRIOGET preload library: {e}"));
+    let preload = build_preload_library(Abi::Lp64);
     std::fs::copy(&preload, out.join("libcryptodev-crioget.so")).expect("copying the preload");
     make_keys(&out.join("keys"));
     out

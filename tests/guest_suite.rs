@@ -6,12 +6,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use guest_harness::reach::record_pass;
-use guest_harness::{build_c, image_for_tests, Abi, Linkage};
-use support::guest::{build_compat, daemon_binary, run_with_daemon_at, ClientRun};
+use guest_harness::{image_for_tests, Abi, Linkage};
+use support::guest::{
+    build_compat, build_preload_library, daemon_binary, run_with_daemon_at, ClientRun,
+};
 use support::package::package;
 
 /// How a compat program is built and run.
@@ -157,18 +159,6 @@ const PROGRAMS: &[Program] = &[
         retry_args: Some(""),
     },
 ];
-
-/// The CRIOGET preload library (preload/crioget.c) for `abi`, built like preload/Makefile does.
-fn build_preload_library(abi: Abi) -> PathBuf {
-    build_c(
-        "libcryptodev-crioget",
-        &[Path::new("preload/crioget.c")],
-        abi,
-        Linkage::Dynamic,
-        &["-shared", "-fPIC", "-ldl"],
-    )
-    .unwrap_or_else(|e| panic!("building the CRIOGET preload library {abi:?}: {e}"))
-}
 
 /// The runs of one program in one ABI.
 fn client_runs(program: &Program, abi: Abi, args: &str) -> Vec<ClientRun> {

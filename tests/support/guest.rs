@@ -47,6 +47,18 @@ pub fn build_compat(name: &str, abi: Abi, linkage: Linkage, extra: &[&str]) -> P
     .unwrap_or_else(|e| panic!("building {name} {abi:?}: {e}"))
 }
 
+/// The CRIOGET preload library (preload/crioget.c) for `abi`, built like preload/Makefile does.
+pub fn build_preload_library(abi: Abi) -> PathBuf {
+    build_c(
+        "libcryptodev-crioget",
+        &[Path::new("preload/crioget.c")],
+        abi,
+        Linkage::Dynamic,
+        &["-shared", "-fPIC", "-ldl"],
+    )
+    .unwrap_or_else(|e| panic!("building the CRIOGET preload library {abi:?}: {e}"))
+}
+
 /// The shell script: start the daemon with `daemon_args` serving `device`, run each client
 /// with CRYPTODEV_DEVICE set, stop the daemon, report whether the node went away.
 fn script(daemon: &Path, daemon_args: &str, device: &str, runs: &[ClientRun]) -> String {

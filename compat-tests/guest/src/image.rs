@@ -224,15 +224,6 @@ impl GuestImage {
     pub fn package(&self) -> &str {
         &self.package
     }
-
-    /// The kernel series, `MAJOR.MINOR` of the release (`6.1`, `6.12`).
-    pub fn series(&self) -> String {
-        self.release
-            .split('.')
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(".")
-    }
 }
 
 /// Takes the cache's exclusive lock (released on drop).

@@ -23,6 +23,15 @@ const SERIES: &[(&str, &str)] = &[
     ("6.12", "linux-image-6.12-amd64"),
 ];
 
+/// The numbers of a kernel release (`uname -r`) in order, for comparing versions:
+/// `6.1.0-57-amd64` gives [6, 1, 0, 57, 64], which sorts below `6.12.117+deb12-amd64`.
+pub fn release_numbers(release: &str) -> Vec<u64> {
+    release
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
 /// A kernel to boot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KernelChoice {

@@ -37,7 +37,7 @@ mod tools;
 pub use cbuild::{build_c, Abi, Linkage};
 pub use error::{HarnessError, Result};
 pub use image::GuestImage;
-pub use kernel::{KernelChoice, DEFAULT_SERIES, KERNEL_ENV};
+pub use kernel::{release_numbers, KernelChoice, DEFAULT_SERIES, KERNEL_ENV};
 pub use run::{Accelerator, GuestOutcome, GuestRun};
 pub use skip::{guest_suite_enabled, image_for_tests};
 pub use tools::{cache_dir, workspace_root, workspace_target_dir};

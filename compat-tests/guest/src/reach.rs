@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{HarnessError, Result};
 use crate::image::GuestImage;
+use crate::kernel::release_numbers;
 use crate::tools::workspace_target_dir;
 
 /// Where the records go.
@@ -84,16 +85,8 @@ pub fn read_records(dir: &Path) -> Result<Vec<KernelRecord>> {
             passed,
         });
     }
-    kernels.sort_by_key(|k| release_key(&k.release));
+    kernels.sort_by_key(|k| release_numbers(&k.release));
     Ok(kernels)
-}
-
-/// Orders releases by their numbers: 6.1.0-57 < 6.12.117.
-fn release_key(release: &str) -> Vec<u64> {
-    release
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect()
 }
 
 /// The Markdown table: one row per check, one column per kernel, each cell "passed" or
