@@ -111,9 +111,19 @@ pub struct Options {
     /// Keep root, every capability and every system call (for debugging only).
     #[arg(long)]
     pub no_sandbox: bool,
+    /// Instead of a CUSE device, mount a FUSE file system on DIR (made if missing) whose file
+    /// DIR/NAME answers the same ioctls, for a kernel or a container without CUSE; bind-mount
+    /// it on /dev/crypto where clients expect that path. DIR/hash/ALG and DIR/hmac/ALG compute
+    /// digests for shells. Its ioctls need direct caller memory (CAP_SYS_PTRACE). Unmounted
+    /// when the daemon exits.
+    #[arg(long, value_name = "DIR")]
+    pub mount: Option<PathBuf>,
     /// The CUSE control device.
     #[arg(long, default_value = "/dev/cuse", hide = true)]
     pub cuse_device: PathBuf,
+    /// The FUSE control device.
+    #[arg(long, default_value = "/dev/fuse", hide = true)]
+    pub fuse_device: PathBuf,
 }
 
 /// What to do instead of serving.
@@ -127,6 +137,15 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// The keeper of a mount, started by the daemon itself while it may still unmount: waits
+    /// until its standard input ends (the daemon exited) and unmounts DIR.
+    #[command(hide = true)]
+    UnmountWhenClosed { dir: PathBuf },
+}
+
+/// The arguments that start the keeper of a mount on `dir` ([`Command::UnmountWhenClosed`]).
+pub fn unmount_keeper_args(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    vec!["unmount-when-closed".into(), "--".into(), dir.into()]
 }
 
 fn default_threads() -> usize {
@@ -141,6 +160,16 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Options::command().debug_assert();
+    }
+
+    #[test]
+    fn the_keeper_arguments_parse_back() {
+        let mut argv = vec![std::ffi::OsString::from("cryptodev-cuse")];
+        argv.extend(unmount_keeper_args(std::path::Path::new("-odd dir")));
+        match Options::try_parse_from(argv).unwrap().command {
+            Some(Command::UnmountWhenClosed { dir }) => assert_eq!(dir, PathBuf::from("-odd dir")),
+            other => panic!("parsed {other:?}"),
+        }
     }
 
     #[test]

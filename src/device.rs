@@ -1,4 +1,4 @@
-//! `/dev/crypto` as a CUSE [`Device`]: the table of open files, each ioctl routed through the
+//! `/dev/crypto` as a [`Device`] (a CUSE device or a mount's file): the table of open files, each ioctl routed through the
 //! caller-memory layer to the handlers.
 
 use std::collections::HashMap;
@@ -9,13 +9,13 @@ use cryptodev_abi::Ioctl;
 use nix::errno::Errno;
 
 use crate::backend::Backend;
-use crate::cuse::{Caller, Channel, Device, IoctlCall, IoctlReply};
 use crate::handlers::{self, FileOps};
 use crate::jobs::JobRunner;
 use crate::limits::{Limits, Quotas};
 use crate::memory;
 use crate::session::OpenFile;
 use crate::stats::Stats;
+use crate::transport::{Caller, Channel, Device, IoctlCall, IoctlReply};
 
 /// The cryptodev device.
 pub struct CryptoDevice {
@@ -88,6 +88,12 @@ impl CryptoDevice {
     /// Usage counters per algorithm.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The counters and the per-user quotas, for other files of a mount that count and limit
+    /// alike (`digest_files`).
+    pub fn shared_accounting(&self) -> (Arc<Stats>, Arc<Quotas>) {
+        (Arc::clone(&self.stats), Arc::clone(&self.quotas))
     }
 
     /// Number of open files (for logs and tests).

@@ -1,7 +1,8 @@
 //! cryptodev-cuse: the cryptodev `/dev/crypto` ABI served from user space through CUSE.
 //!
 //! Layers, in the order a request passes through them (docs/ARCHITECTURE.md):
-//! - [`cuse`]: the FUSE/CUSE wire format, `/dev/cuse`, the worker threads;
+//! - [`transport`]: the FUSE/CUSE wire format, `/dev/cuse` and FUSE mounts, the worker
+//!   threads;
 //! - [`memory`]: caller memory, through `process_vm_readv`/`writev` or RETRY rounds;
 //! - [`handlers`]: the cryptodev semantics of each ioctl (docs/ABI.md), with [`asym`] for the
 //!   arithmetic of CIOCKEY and [`jobs`] for asynchronous operations;
@@ -9,7 +10,8 @@
 //! - [`backend`]: the crypto providers behind one trait.
 //!
 //! The request codes, struct layouts and constants come from `cryptodev_abi` (crate `abi/`).
-//! [`device`] ties the layers together as the CUSE device; [`stats`] counts what it served;
+//! [`device`] ties the layers together as the device; [`digest_files`] are a mount's files for
+//! shells; [`stats`] counts what it served;
 //! [`throttle`] keeps warnings a client can provoke from flooding the log; [`sandbox`] takes
 //! the daemon's privileges away once the device exists. Around them, for running it: [`cli`]
 //! (the command line), [`logging`] (stderr or syslog), [`service_manager`] (systemd's
@@ -19,8 +21,8 @@
 pub mod asym;
 pub mod backend;
 pub mod cli;
-pub mod cuse;
 pub mod device;
+pub mod digest_files;
 pub mod handlers;
 pub mod jobs;
 pub mod limits;
@@ -32,3 +34,4 @@ pub mod session;
 pub mod stats;
 pub mod status;
 pub mod throttle;
+pub mod transport;

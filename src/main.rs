@@ -15,15 +15,18 @@ use cryptodev_cuse::backend::router::SelectedBackend;
 use cryptodev_cuse::cli::{
     self, Command, MemoryAccess, Options, EXIT_NOT_SERVING, EXIT_NO_CUSE, EXIT_NO_PERMISSION,
 };
-use cryptodev_cuse::cuse::server::{self, InitOptions, ServeError};
-use cryptodev_cuse::cuse::Shutdown;
 use cryptodev_cuse::device::CryptoDevice;
+use cryptodev_cuse::digest_files::{self, DigestFile};
 use cryptodev_cuse::limits::Limits;
 use cryptodev_cuse::logging::{self, LogSink};
 use cryptodev_cuse::memory::{self, Access};
 use cryptodev_cuse::sandbox::{self, SandboxOptions};
 use cryptodev_cuse::service_manager::ServiceManager;
 use cryptodev_cuse::status::{self, Identity, State, StatusFile};
+use cryptodev_cuse::transport::cuse::{self, InitOptions};
+use cryptodev_cuse::transport::mount::{self, Tree};
+use cryptodev_cuse::transport::server::{self, ServeError};
+use cryptodev_cuse::transport::{Served, Shutdown};
 
 /// How often the status file is brought up to date (when something changed).
 const STATUS_INTERVAL: Duration = Duration::from_secs(1);
@@ -35,6 +38,9 @@ fn main() -> ExitCode {
             .clone()
             .unwrap_or_else(|| cli::default_status_file(&options.name));
         return print_status(&path);
+    }
+    if let Some(Command::UnmountWhenClosed { dir }) = &options.command {
+        return keep_mount(dir);
     }
     let sink = LogSink::stderr();
     // Colour only for a terminal that stays the destination (not once the daemon detaches).
@@ -72,8 +78,8 @@ impl From<String> for Failure {
 impl From<ServeError> for Failure {
     fn from(error: ServeError) -> Failure {
         let exit_status = match error {
-            ServeError::NoCuse { .. } => EXIT_NO_CUSE,
-            ServeError::NoPermission { .. } => EXIT_NO_PERMISSION,
+            ServeError::NoCuse { .. } | ServeError::NoFuse { .. } => EXIT_NO_CUSE,
+            ServeError::NoPermission { .. } | ServeError::MountRefused { .. } => EXIT_NO_PERMISSION,
             _ => 1,
         };
         Failure {
@@ -175,20 +181,50 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
         MemoryAccess::Retry => Access::Retry,
     };
     let shutdown = Arc::new(Shutdown::new());
-    let channel = Arc::new(server::open_channel(&options.cuse_device)?);
-    let init = InitOptions {
-        name: options.name.clone(),
-        unrestricted: wanted.unrestricted_ioctls(),
-        restricted_fallback: direct_permitted,
-        sysfs_class: Some(PathBuf::from("/sys/class/cuse")),
+    // Who mounts owns the mount's files (the sandbox takes even getuid away).
+    let mounter = (
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+    );
+    let (channel, access, device_path, _mount_keeper) = match &options.mount {
+        None => {
+            let channel = Arc::new(cuse::open_channel(&options.cuse_device)?);
+            let init = InitOptions {
+                name: options.name.clone(),
+                unrestricted: wanted.unrestricted_ioctls(),
+                restricted_fallback: direct_permitted,
+                sysfs_class: Some(PathBuf::from("/sys/class/cuse")),
+            };
+            let negotiated = cuse::handshake(&channel, &init)?;
+            let access = if negotiated.unrestricted {
+                Access::Retry
+            } else {
+                Access::Direct
+            };
+            (channel, access, format!("/dev/{}", options.name), None)
+        }
+        Some(dir) => {
+            if options.memory_access == MemoryAccess::Retry || !direct_permitted {
+                return Err(format!(
+                    "--mount: a FUSE mount's files get restricted ioctls only (no RETRY \
+                     rounds), so the daemon must reach callers' buffers directly, which needs \
+                     CAP_SYS_PTRACE{}",
+                    if direct_permitted {
+                        " (drop --memory-access retry)"
+                    } else {
+                        ", which it lacks (or Yama forbids attaching): start it as root"
+                    }
+                )
+                .into());
+            }
+            let channel = Arc::new(mount::mount(dir, &options.fuse_device)?);
+            let keeper = start_mount_keeper(dir)?;
+            mount::handshake(&channel)?;
+            let path = dir.join(&options.name).display().to_string();
+            (channel, Access::Direct, path, Some(keeper))
+        }
     };
-    let negotiated = server::handshake(&channel, &init)?;
-    let access = if negotiated.unrestricted {
-        Access::Retry
-    } else {
-        Access::Direct
-    };
-    if access != wanted {
+    if options.mount.is_none() && access != wanted {
         tracing::warn!(
             "this kernel's CUSE does not offer unrestricted ioctls: no RETRY rounds. Callers' \
              buffers are reached directly (process_vm_readv/writev, CAP_SYS_PTRACE kept): \
@@ -249,9 +285,18 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
     }
     let device = Arc::new(device);
     device.attach_channel(Arc::clone(&channel));
+    let served = match &options.mount {
+        None => Served::Device(device.clone()),
+        Some(_) => Served::Mount(Arc::new(mount_tree(
+            &options.name,
+            mounter,
+            &device,
+            backend.clone(),
+        )?)),
+    };
     let reporter = Arc::new(StatusReporter {
         identity: Identity {
-            device: format!("/dev/{}", options.name),
+            device: device_path,
             pid: std::process::id(),
             memory_access: format!("{access:?}"),
             sandbox: sandbox_line,
@@ -311,14 +356,79 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
             reporter.identity.device
         ));
     }
-    let served = server::serve(channel, device.clone(), shutdown, options.threads);
+    let outcome = server::serve(channel, served, shutdown, options.threads);
     if let Some(manager) = &service_manager {
         manager.stopping();
     }
     reporter.write(State::Stopped, false);
-    served.map_err(|e| e.to_string())?;
+    outcome.map_err(|e| e.to_string())?;
     tracing::info!("device removed");
     Ok(())
+}
+
+/// The mount's files: `name`, the cryptodev device, then the digest files of every hash and
+/// HMAC the backend serves (module `digest_files`). Everyone may open them, as the cryptodev
+/// kernel module's /dev/crypto (mode 0666); who reaches them is up to the mount point's
+/// place and permissions.
+fn mount_tree(
+    name: &str,
+    (uid, gid): (u32, u32),
+    device: &Arc<CryptoDevice>,
+    backend: Arc<SelectedBackend>,
+) -> Result<Tree, Failure> {
+    const MODE: u32 = 0o666;
+    let mut tree = Tree::new(uid, gid);
+    tree.add_file(name, MODE, device.clone())?;
+    let (stats, quotas) = device.shared_accounting();
+    for (path, alg, encoding) in digest_files::catalogue(backend.as_ref()) {
+        let file = DigestFile::new(
+            alg,
+            encoding,
+            backend.clone(),
+            Arc::clone(&stats),
+            Arc::clone(&quotas),
+        );
+        tree.add_file(&path, MODE, Arc::new(file))?;
+    }
+    Ok(tree)
+}
+
+/// Starts the keeper that unmounts `dir` once this process is gone (it may not unmount itself
+/// once sandboxed). The returned pipe end is the keeper's standard input: it ends when this
+/// process exits, however it exits.
+fn start_mount_keeper(dir: &Path) -> Result<std::process::ChildStdin, Failure> {
+    use std::os::unix::process::CommandExt;
+    let program = std::env::current_exe().map_err(|e| format!("finding this program: {e}"))?;
+    let mut keeper = std::process::Command::new(program)
+        .args(cli::unmount_keeper_args(dir))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        // Out of the terminal's process group: a ^C to the daemon must not end it first.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("starting the mount's keeper: {e}"))?;
+    keeper
+        .stdin
+        .take()
+        .ok_or_else(|| "the mount's keeper has no standard input".to_owned().into())
+}
+
+/// `unmount-when-closed DIR`: the keeper's whole life (see [`start_mount_keeper`]).
+fn keep_mount(dir: &Path) -> ExitCode {
+    // Stopping the service signals every process of it: the keeper still unmounts, once the
+    // daemon is gone.
+    let mut signals = SigSet::empty();
+    for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        signals.add(signal);
+    }
+    let _ = signals.thread_block();
+    match mount::unmount_when_closed(dir, std::io::stdin()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cryptodev-cuse: unmounting {}: {e}", dir.display());
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Writes the status file from the daemon's parts.

@@ -32,11 +32,11 @@ use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
 use nix::unistd::Pid;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::cuse::wire::CUSE_MAX_IOCTL_BYTES;
-pub use crate::cuse::Region;
-use crate::cuse::{retry_fits, Caller, Deferred, IoctlCall, IoctlReply};
 use crate::limits::HeldBytes;
 use crate::throttle::client_warning;
+use crate::transport::wire::CUSE_MAX_IOCTL_BYTES;
+pub use crate::transport::Region;
+use crate::transport::{retry_fits, Caller, Deferred, IoctlCall, IoctlReply};
 
 /// Largest buffer of one operation (its data: source, destination, associated data): bounds
 /// what a client can make the daemon allocate. Beyond it the ioctl fails with ENOMEM.

@@ -12,8 +12,8 @@ use cryptodev_abi::consts::CopFlags;
 use cryptodev_abi::{Algorithm, ArgStruct, AuthCryptParams, CryptParams, Ioctl, Layout};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::backend::Backend;
-use cryptodev_cuse::cuse::Device;
 use cryptodev_cuse::device::CryptoDevice;
+use cryptodev_cuse::transport::Device;
 use support::client::{unhex, Client};
 
 const EINVAL: i32 = 22;

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use cryptodev_abi::{Ioctl, Layout};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
-use cryptodev_cuse::cuse::server::{handshake, InitOptions};
-use cryptodev_cuse::cuse::wire::*;
-use cryptodev_cuse::cuse::Channel;
 use cryptodev_cuse::device::CryptoDevice;
+use cryptodev_cuse::transport::server::{handshake, InitOptions};
+use cryptodev_cuse::transport::wire::*;
+use cryptodev_cuse::transport::Channel;
 use support::client::unhex;
 use support::fake_kernel::*;
 

@@ -33,16 +33,16 @@ use cryptodev_abi::{
     Algorithm, ArgStruct, AuthCryptParams, BigNumParam, CryptParams, Ioctl, KeyOp, KeyParams,
     Layout, SessionParams,
 };
-use cryptodev_cuse::cuse::wire::{
+use cryptodev_cuse::device::CryptoDevice;
+use cryptodev_cuse::memory::MAX_OPERATION_BYTES;
+use cryptodev_cuse::transport::wire::{
     FuseInHeader, FuseInterruptIn, FuseIoctlIn, FuseIoctlOut, FuseOpenIn, FuseOpenOut,
     FuseOutHeader, FusePollIn, FusePollOut, FuseReleaseIn, CUSE_INIT, CUSE_MAX_IOCTL_BYTES,
     FUSE_INTERRUPT, FUSE_IOCTL, FUSE_IOCTL_32BIT, FUSE_IOCTL_COMPAT, FUSE_IOCTL_MAX_IOV,
     FUSE_IOCTL_RETRY, FUSE_IOCTL_UNRESTRICTED, FUSE_NOTIFY_POLL, FUSE_OPEN, FUSE_POLL,
     FUSE_POLL_SCHEDULE_NOTIFY, FUSE_READ, FUSE_RELEASE, FUSE_WRITE,
 };
-use cryptodev_cuse::cuse::Channel;
-use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::memory::MAX_OPERATION_BYTES;
+use cryptodev_cuse::transport::Channel;
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{recv, MsgFlags};
@@ -211,7 +211,7 @@ fn other(layout: Layout) -> Layout {
     }
 }
 
-/// The parser's contract, restated independently of `cuse::request`: a request shorter than
+/// The parser's contract, restated independently of `transport::request`: a request shorter than
 /// its header or whose header's `len` is not its size is dropped; INTERRUPT expects no reply;
 /// a body too short for its opcode is EIO; CUSE_INIT after the handshake is EPROTO; read and
 /// write are EINVAL; opcodes CUSE does not use are ENOSYS.

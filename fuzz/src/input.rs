@@ -10,13 +10,13 @@
 
 use cryptodev_abi::consts::CopFlags;
 use cryptodev_abi::{AlgKind, Algorithm, Ioctl, KeyLengths, KeyOp, Layout};
-use cryptodev_cuse::cuse::wire::{
+use cryptodev_cuse::memory::MAX_OPERATION_BYTES;
+use cryptodev_cuse::transport::wire::{
     CUSE_INIT, CUSE_MAX_IOCTL_BYTES, FUSE_INTERRUPT, FUSE_IOCTL, FUSE_IOCTL_32BIT,
     FUSE_IOCTL_COMPAT, FUSE_IOCTL_COMPAT_X32, FUSE_IOCTL_DIR, FUSE_IOCTL_RETRY,
     FUSE_IOCTL_UNRESTRICTED, FUSE_OPEN, FUSE_POLL, FUSE_POLL_SCHEDULE_NOTIFY, FUSE_READ,
     FUSE_RELEASE, FUSE_WRITE,
 };
-use cryptodev_cuse::memory::MAX_OPERATION_BYTES;
 
 use crate::null_backend::WEAK_KEY_BYTE;
 use crate::rng::Rng;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
-use cryptodev_cuse::cuse::server::dispatch;
-use cryptodev_cuse::cuse::wire::*;
-use cryptodev_cuse::cuse::{Channel, Device};
+use cryptodev_cuse::transport::server::dispatch;
+use cryptodev_cuse::transport::wire::*;
+use cryptodev_cuse::transport::{Channel, Device};
 use nix::sys::socket::{recv, socketpair, AddressFamily, MsgFlags, SockFlag, SockType};
 
 /// A caller's address space: mapped ranges, each a byte vector.

@@ -1,8 +1,7 @@
-//! The CUSE_INIT handshake and the request loop.
+//! The request loop: worker threads that read requests and hand them to the devices.
 
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
@@ -13,6 +12,7 @@ use nix::errno::Errno;
 
 use super::channel::{Channel, REQUEST_BUFFER_SIZE};
 use super::lane::Lane;
+use super::mount::{self, NodeAnswer, Tree};
 use super::request::{Operation, ParseError, Request};
 use super::wire::*;
 use super::{Caller, Device, IoctlCall, IoctlReply};
@@ -61,39 +61,53 @@ pub enum ServeError {
     DeviceNotCreated(String, String),
     #[error("device name {0:?} is not usable (empty, or containing NUL or '=')")]
     BadName(String),
+    #[error(
+        "cannot open {path} ({source}): the kernel has no FUSE (load it with `modprobe fuse`; \
+         in a container, pass the host's /dev/fuse in)"
+    )]
+    NoFuse { path: String, source: io::Error },
+    #[error(
+        "mounting on {dir} was refused ({source}): a FUSE mount needs root, or CAP_SYS_ADMIN \
+         in the user namespace that owns the mount namespace"
+    )]
+    MountRefused { dir: String, source: io::Error },
+    #[error("cannot mount on {dir}: {source}")]
+    Mount { dir: String, source: io::Error },
+    #[error("{0} is already the mount point of a running cryptodev-cuse")]
+    AlreadyMounted(String),
 }
 
-/// Options of the CUSE_INIT reply.
-#[derive(Clone, Debug)]
-pub struct InitOptions {
-    /// DEVNAME: the node appears as `/dev/<name>`.
-    pub name: String,
-    /// Unrestricted ioctls (RETRY rounds) rather than restricted ones (the argument struct
-    /// carried in the request); see the module documentation of [`crate::cuse`].
-    pub unrestricted: bool,
-    /// When unrestricted ioctls are wanted but the kernel does not offer them, take
-    /// restricted ones instead of failing with [`ServeError::Restricted`].
-    pub restricted_fallback: bool,
-    /// Where the kernel lists CUSE devices (`/sys/class/cuse`); checked after the handshake.
-    /// `None` skips the check (a test kernel has no sysfs).
-    pub sysfs_class: Option<std::path::PathBuf>,
+/// What a connection serves: one CUSE device, or a FUSE mount's tree of devices.
+#[derive(Clone)]
+pub enum Served {
+    Device(Arc<dyn Device>),
+    Mount(Arc<Tree>),
 }
 
-/// Opens the CUSE control device, telling a kernel without CUSE and a caller without the
-/// right to use it from other failures.
-pub fn open_channel(path: &Path) -> Result<Channel, ServeError> {
-    Channel::open(path).map_err(|source| {
-        let path = path.display().to_string();
-        match source.raw_os_error() {
-            // No node (devtmpfs creates it when the module registers), or a node of a module
-            // that is neither loaded nor loadable.
-            Some(libc::ENOENT | libc::ENODEV | libc::ENXIO) => ServeError::NoCuse { path, source },
-            Some(libc::EACCES | libc::EPERM | libc::EROFS) => {
-                ServeError::NoPermission { path, source }
-            }
-            _ => ServeError::Open { path, source },
+/// [`Served`], borrowed for one request.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Device(&'a dyn Device),
+    Mount(&'a Tree),
+}
+
+impl Served {
+    fn target(&self) -> Target<'_> {
+        match self {
+            Served::Device(device) => Target::Device(device.as_ref()),
+            Served::Mount(tree) => Target::Mount(tree.as_ref()),
         }
-    })
+    }
+}
+
+impl<'a> Target<'a> {
+    /// The device a request on node `nodeid` goes to.
+    fn device(self, nodeid: u64) -> Option<&'a dyn Device> {
+        match self {
+            Target::Device(device) => Some(device),
+            Target::Mount(tree) => tree.device(nodeid).map(|d| d.as_ref()),
+        }
+    }
 }
 
 /// Tells [`serve`] to stop: it lets the requests in hand finish, then returns. Workers waiting
@@ -133,7 +147,7 @@ impl Shutdown {
 
 /// Reads one request, retrying reads that a signal or an interrupted request cut short.
 /// `Ok(None)`: the connection is gone (the device was removed or aborted).
-fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
+pub(super) fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
     loop {
         match channel.receive(buf) {
             Ok(0) => return Ok(None),
@@ -145,87 +159,6 @@ fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
             Err(e) => return Err(e),
         }
     }
-}
-
-/// What the CUSE_INIT handshake settled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Negotiated {
-    /// Whether ioctls arrive unrestricted (see the module documentation of [`crate::cuse`]).
-    pub unrestricted: bool,
-}
-
-/// Answers the kernel's CUSE_INIT: protocol minor >= 16, the device name, and restricted or
-/// unrestricted ioctls as `options` say. Then checks that the kernel really created the
-/// device, since it reports failures only by dropping the connection.
-pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<Negotiated, ServeError> {
-    let name = &options.name;
-    if name.is_empty() || name.contains('\0') || name.contains('=') {
-        return Err(ServeError::BadName(name.clone()));
-    }
-    let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
-    let len = receive(channel, &mut buf)
-        .map_err(ServeError::Read)?
-        .ok_or(ServeError::ClosedBeforeInit)?;
-    let request = match Request::parse(&buf[..len]) {
-        Ok(request) => request,
-        Err(e) => return Err(ServeError::Malformed(e.to_string())),
-    };
-    let Operation::Init(init) = request.operation else {
-        return Err(ServeError::NotInit(request.header.opcode));
-    };
-    let unique = request.header.unique;
-    if init.major != FUSE_KERNEL_VERSION || init.minor < MIN_KERNEL_MINOR {
-        let _ = channel.reply(unique, -libc::EPROTO, &[]);
-        return Err(ServeError::Version {
-            major: init.major,
-            minor: init.minor,
-        });
-    }
-    let offered = init.flags & CUSE_UNRESTRICTED_IOCTL != 0;
-    if options.unrestricted && !offered && !options.restricted_fallback {
-        let _ = channel.reply(unique, -libc::EPROTO, &[]);
-        return Err(ServeError::Restricted);
-    }
-    let unrestricted = options.unrestricted && offered;
-    let out = CuseInitOut {
-        major: FUSE_KERNEL_VERSION,
-        minor: init.minor.min(OUR_KERNEL_MINOR),
-        unused: 0,
-        flags: if unrestricted {
-            CUSE_UNRESTRICTED_IOCTL
-        } else {
-            0
-        },
-        max_read: 4096,
-        max_write: 4096,
-        dev_major: 0,
-        dev_minor: 0,
-        spare: [0; 10],
-    };
-    let info = format!("DEVNAME={name}\0");
-    channel
-        .reply(unique, 0, &[bytemuck::bytes_of(&out), info.as_bytes()])
-        .map_err(ServeError::Write)?;
-    if let Some(class) = &options.sysfs_class {
-        let entry = class.join(name);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while !entry.exists() {
-            if Instant::now() > deadline {
-                return Err(ServeError::DeviceNotCreated(
-                    name.clone(),
-                    entry.display().to_string(),
-                ));
-            }
-            thread::sleep(Duration::from_millis(5));
-        }
-    }
-    tracing::info!(
-        device = %name,
-        minor = out.minor,
-        unrestricted,
-        "CUSE device created"
-    );
-    Ok(Negotiated { unrestricted })
 }
 
 /// How long [`serve`] waits for requests in hand once asked to stop.
@@ -247,7 +180,7 @@ struct Pool {
 /// per request, so idle workers sleep through other workers' requests.
 pub fn serve(
     channel: Arc<Channel>,
-    device: Arc<dyn Device>,
+    served: Served,
     shutdown: Arc<Shutdown>,
     threads: usize,
 ) -> Result<(), ServeError> {
@@ -260,15 +193,15 @@ pub fn serve(
     let lane = Lane::start(threads.saturating_sub(1).max(1)).map_err(ServeError::Spawn)?;
     for index in 0..threads.max(1) {
         let channel = Arc::clone(&channel);
-        let device = Arc::clone(&device);
+        let served = served.clone();
         let worker_shutdown = Arc::clone(&shutdown);
         let pool = Arc::clone(&pool);
         let lane = Arc::clone(&lane);
         let spawned = thread::Builder::new()
             .name(format!("cuse-worker-{index}"))
             .spawn(move || {
-                let served = worker(&channel, device.as_ref(), &worker_shutdown, &pool, &lane);
-                if let Err(e) = served {
+                let outcome = worker(&channel, served.target(), &worker_shutdown, &pool, &lane);
+                if let Err(e) = outcome {
                     pool.failure
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -300,7 +233,7 @@ pub fn serve(
 
 fn worker(
     channel: &Arc<Channel>,
-    device: &dyn Device,
+    target: Target<'_>,
     shutdown: &Shutdown,
     pool: &Pool,
     lane: &Arc<Lane>,
@@ -312,7 +245,7 @@ fn worker(
         };
         pool.busy.fetch_add(1, Ordering::AcqRel);
         let deferrals = Deferrals { channel, lane };
-        dispatch_with(channel, device, &buf[..len], Some(&deferrals));
+        dispatch_with(channel, target, &buf[..len], Some(&deferrals));
         pool.busy.fetch_sub(1, Ordering::AcqRel);
         // RETRY rounds bring keys and plaintext through this buffer.
         zeroize::Zeroize::zeroize(&mut buf[..len]);
@@ -323,7 +256,12 @@ fn worker(
 /// Serves one request read from the channel; an answer the device defers
 /// ([`IoctlReply::Later`]) is computed here and now.
 pub fn dispatch(channel: &Channel, device: &dyn Device, bytes: &[u8]) {
-    dispatch_with(channel, device, bytes, None);
+    dispatch_with(channel, Target::Device(device), bytes, None);
+}
+
+/// [`dispatch`] for a FUSE mount's connection.
+pub fn dispatch_mount(channel: &Channel, tree: &Tree, bytes: &[u8]) {
+    dispatch_with(channel, Target::Mount(tree), bytes, None);
 }
 
 /// Where deferred answers are computed, and the channel they are sent on from there.
@@ -335,7 +273,7 @@ struct Deferrals<'a> {
 /// Serves one request; deferred answers go to the lane when there is one.
 fn dispatch_with(
     channel: &Channel,
-    device: &dyn Device,
+    target: Target<'_>,
     bytes: &[u8],
     deferrals: Option<&Deferrals<'_>>,
 ) {
@@ -363,7 +301,7 @@ fn dispatch_with(
         return;
     }
     let served = catch_unwind(AssertUnwindSafe(|| {
-        serve_one(channel, device, &request, deferrals);
+        serve_one(channel, target, &request, deferrals);
     }));
     if served.is_err() {
         tracing::error!(
@@ -385,23 +323,58 @@ fn send(channel: &Channel, unique: u64, error: i32, payload: &[&[u8]]) {
 
 fn serve_one(
     channel: &Channel,
-    device: &dyn Device,
+    target: Target<'_>,
     request: &Request<'_>,
     deferrals: Option<&Deferrals<'_>>,
 ) {
     let header = &request.header;
     let unique = header.unique;
+    if let Target::Mount(tree) = target {
+        match mount::answer(tree, header.nodeid, &request.operation) {
+            Some(NodeAnswer::Reply(bytes)) => return send(channel, unique, 0, &[&bytes]),
+            Some(NodeAnswer::Error(errno)) => return send(channel, unique, -(errno as i32), &[]),
+            Some(NodeAnswer::Nothing) => return,
+            None => {}
+        }
+    }
     let caller = Caller {
         pid: header.pid,
         uid: header.uid,
         gid: header.gid,
     };
+    let for_device = matches!(
+        request.operation,
+        Operation::Open(_)
+            | Operation::Release(_)
+            | Operation::Read { .. }
+            | Operation::Write { .. }
+            | Operation::Ioctl { .. }
+            | Operation::Poll(_)
+    );
+    let device = match (for_device, target.device(header.nodeid)) {
+        (false, _) => return serve_other(channel, request),
+        (true, Some(device)) => device,
+        (true, None) => {
+            // A mount's directory, or a node the tree never had: no file operations.
+            let errno = if header.nodeid == FUSE_ROOT_ID {
+                libc::EISDIR
+            } else {
+                libc::ENOSYS
+            };
+            return send(channel, unique, -errno, &[]);
+        }
+    };
     match &request.operation {
         Operation::Open(open) => match device.open(&caller, open.flags) {
             Ok(fh) => {
+                // Reads and writes reach a mount's device unbuffered, with the caller's sizes.
+                let open_flags = match target {
+                    Target::Device(_) => 0,
+                    Target::Mount(_) => FOPEN_DIRECT_IO | FOPEN_NONSEEKABLE,
+                };
                 let out = FuseOpenOut {
                     fh,
-                    open_flags: 0,
+                    open_flags,
                     padding: 0,
                 };
                 send(channel, unique, 0, &[bytemuck::bytes_of(&out)]);
@@ -436,17 +409,43 @@ fn serve_one(
                 Err(errno) => send(channel, unique, -(errno as i32), &[]),
             }
         }
-        // /dev/crypto has no read or write; the kernel's cryptodev answers EINVAL too.
-        Operation::Read { .. } | Operation::Write { .. } => {
-            send(channel, unique, -libc::EINVAL, &[])
-        }
-        Operation::Init(_) => {
-            tracing::warn!("second CUSE_INIT on an initialised connection");
+        Operation::Read { fh, size } => match device.read(*fh, *size as usize) {
+            Ok(data) if data.len() <= *size as usize => send(channel, unique, 0, &[&data]),
+            Ok(data) => {
+                tracing::error!(len = data.len(), size, "read answer longer than asked; EIO");
+                send(channel, unique, -libc::EIO, &[]);
+            }
+            Err(errno) => send(channel, unique, -(errno as i32), &[]),
+        },
+        Operation::Write { fh, data } => match device.write(*fh, data) {
+            Ok(taken) => {
+                let out = FuseWriteOut {
+                    size: u32::try_from(taken.min(data.len())).unwrap_or(u32::MAX),
+                    padding: 0,
+                };
+                send(channel, unique, 0, &[bytemuck::bytes_of(&out)]);
+            }
+            Err(errno) => send(channel, unique, -(errno as i32), &[]),
+        },
+        _ => serve_other(channel, request),
+    }
+}
+
+/// Requests no device serves.
+fn serve_other(channel: &Channel, request: &Request<'_>) {
+    let unique = request.header.unique;
+    match &request.operation {
+        Operation::Init(_) | Operation::MountInit(_) => {
+            tracing::warn!("second INIT on an initialised connection");
             send(channel, unique, -libc::EPROTO, &[]);
         }
-        Operation::Interrupt(_) => {}
-        Operation::Other(opcode) => {
-            tracing::debug!(opcode, "unsupported opcode");
+        Operation::Interrupt(_) | Operation::Forget => {}
+        operation => {
+            tracing::debug!(
+                opcode = request.header.opcode,
+                ?operation,
+                "unsupported request"
+            );
             send(channel, unique, -libc::ENOSYS, &[]);
         }
     }

@@ -26,6 +26,26 @@ pub enum Operation<'a> {
         fh: u64,
         data: &'a [u8],
     },
+    /// The operations below reach a FUSE mount only (a CUSE device has no nodes).
+    MountInit(FuseInitIn),
+    Lookup {
+        name: &'a [u8],
+    },
+    /// FORGET and BATCH_FORGET: the kernel drops node references; never answered.
+    Forget,
+    GetAttr,
+    SetAttr {
+        valid: u32,
+    },
+    Statfs,
+    Flush,
+    OpenDir,
+    ReadDir {
+        offset: u64,
+        size: u32,
+    },
+    ReleaseDir,
+    Destroy,
     Ioctl {
         ioctl: FuseIoctlIn,
         input: &'a [u8],
@@ -73,18 +93,40 @@ impl<'a> Request<'a> {
             FUSE_OPEN => Operation::Open(body(rest).ok_or_else(short)?.0),
             FUSE_RELEASE => Operation::Release(body(rest).ok_or_else(short)?.0),
             FUSE_READ => {
-                let (fh, rest) = body::<u64>(rest).ok_or_else(short)?;
-                let (_offset, rest) = body::<u64>(rest).ok_or_else(short)?;
-                let (size, _) = body::<u32>(rest).ok_or_else(short)?;
-                Operation::Read { fh, size }
+                let (read, _) = body::<FuseReadIn>(rest).ok_or_else(short)?;
+                Operation::Read {
+                    fh: read.fh,
+                    size: read.size,
+                }
             }
             FUSE_WRITE => {
-                // fuse_write_in: fh, offset, size, write_flags, lock_owner, flags, padding.
-                const WRITE_IN: usize = 40;
-                let (fh, _) = body::<u64>(rest).ok_or_else(short)?;
-                let data = rest.get(WRITE_IN..).ok_or_else(short)?;
-                Operation::Write { fh, data }
+                let (write, data) = body::<FuseWriteIn>(rest).ok_or_else(short)?;
+                let data = data.get(..write.size as usize).ok_or_else(short)?;
+                Operation::Write { fh: write.fh, data }
             }
+            FUSE_INIT => Operation::MountInit(body(rest).ok_or_else(short)?.0),
+            FUSE_LOOKUP => {
+                // The name, NUL-terminated.
+                let name = rest.split(|&b| b == 0).next().unwrap_or_default();
+                Operation::Lookup { name }
+            }
+            FUSE_FORGET | FUSE_BATCH_FORGET => Operation::Forget,
+            FUSE_GETATTR => Operation::GetAttr,
+            FUSE_SETATTR => Operation::SetAttr {
+                valid: body::<FuseSetattrValid>(rest).ok_or_else(short)?.0.valid,
+            },
+            FUSE_STATFS => Operation::Statfs,
+            FUSE_FLUSH => Operation::Flush,
+            FUSE_OPENDIR => Operation::OpenDir,
+            FUSE_READDIR => {
+                let (read, _) = body::<FuseReadIn>(rest).ok_or_else(short)?;
+                Operation::ReadDir {
+                    offset: read.offset,
+                    size: read.size,
+                }
+            }
+            FUSE_RELEASEDIR => Operation::ReleaseDir,
+            FUSE_DESTROY => Operation::Destroy,
             FUSE_IOCTL => {
                 let (ioctl, input) = body::<FuseIoctlIn>(rest).ok_or_else(short)?;
                 if input.len() != ioctl.in_size as usize {

@@ -1,9 +1,17 @@
-//! The CUSE transport: the only code that knows the FUSE/CUSE wire format and `/dev/cuse`.
+//! The transport: the only code that knows the FUSE/CUSE wire format, `/dev/cuse` and
+//! `/dev/fuse`.
 //!
-//! [`server`] performs the CUSE_INIT handshake and runs worker threads that read requests and
-//! hand them to a [`Device`]; each request that expects an answer gets exactly one.
+//! Two ways to put a [`Device`] where clients open it:
+//! - [`cuse`]: a character device `/dev/NAME` through the kernel's CUSE (the CUSE_INIT
+//!   handshake);
+//! - [`mount`]: regular files in a FUSE mount, a small fixed tree of devices (the mount and
+//!   the FUSE_INIT handshake, the directory operations).
 //!
-//! The handshake chooses how ioctls arrive, for the whole connection:
+//! Either way [`server`] runs the worker threads that read requests and hand them to the
+//! devices; each request that expects an answer gets exactly one.
+//!
+//! CUSE's handshake chooses how ioctls arrive, for the whole connection (a FUSE mount's files
+//! always get restricted ones):
 //! - **restricted**: the kernel copies the `_IOC_SIZE`-byte argument struct into the request
 //!   (if `_IOC_WRITE`) and the reply's output back to it (if `_IOC_READ`); one round, no RETRY.
 //! - **unrestricted**: the request carries only `cmd` and `arg`, and the device answers in
@@ -14,13 +22,15 @@ use cryptodev_abi::Layout;
 use nix::errno::Errno;
 
 pub mod channel;
+pub mod cuse;
 pub mod lane;
+pub mod mount;
 pub mod request;
 pub mod server;
 pub mod wire;
 
 pub use channel::Channel;
-pub use server::{serve, Shutdown};
+pub use server::{serve, Served, Shutdown};
 
 /// Who issued a request, as the kernel reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,10 +113,23 @@ impl std::fmt::Debug for Deferred {
     }
 }
 
-/// A character device served over CUSE.
+/// A device: a character device served over CUSE, or a file of a FUSE mount.
 pub trait Device: Send + Sync {
     /// A new open file; the returned handle comes back with every request on it.
     fn open(&self, caller: &Caller, flags: u32) -> Result<u64, Errno>;
+
+    /// `read(2)`: at most `size` bytes; an empty answer is the end of the data. The default
+    /// answers EINVAL, as the kernel's cryptodev does for a device that is only ioctls.
+    fn read(&self, fh: u64, size: usize) -> Result<Vec<u8>, Errno> {
+        let _ = (fh, size);
+        Err(Errno::EINVAL)
+    }
+
+    /// `write(2)`: returns how many bytes of `data` were taken. Default: EINVAL.
+    fn write(&self, fh: u64, data: &[u8]) -> Result<usize, Errno> {
+        let _ = (fh, data);
+        Err(Errno::EINVAL)
+    }
 
     /// The last reference to the open file went away.
     fn release(&self, fh: u64);
