@@ -9,7 +9,8 @@
  *
  *     LD_PRELOAD=/usr/lib/cryptodev-cuse/libcryptodev-crioget.so program ...
  *
- * Every other ioctl, and CRIOGET on anything but a CUSE device, goes to the real ioctl().
+ * The daemon's FUSE mount mode (--mount DIR) serves the same ioctls from a regular file, which
+ * is treated alike. Every other ioctl, and CRIOGET on anything else, goes to the real ioctl().
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -47,6 +48,39 @@ static int is_cuse_device(int fd)
 	return strcmp(base ? base + 1 : target, "cuse") == 0;
 }
 
+/* The file system type of the daemon's FUSE mount, as /proc/self/mountinfo shows it. */
+#define MOUNT_FSTYPE "fuse.cryptodev-cuse"
+
+/* Whether fd is a regular file of a cryptodev-cuse mount: the mount whose device number is the
+ * file's has that file system type. */
+static int is_mount_file(int fd)
+{
+	struct stat st;
+	char line[4096];
+	FILE *table;
+	int found = 0;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	table = fopen("/proc/self/mountinfo", "re");
+	if (table == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), table) != NULL) {
+		unsigned int dev_major, dev_minor;
+		const char *rest;
+
+		/* mount id, parent id, major:minor, ..., " - " fstype source options */
+		if (sscanf(line, "%*u %*u %u:%u", &dev_major, &dev_minor) != 2)
+			continue;
+		rest = strstr(line, " - ");
+		found = rest != NULL && dev_major == major(st.st_dev) &&
+			dev_minor == minor(st.st_dev) &&
+			strncmp(rest + 3, MOUNT_FSTYPE " ", strlen(MOUNT_FSTYPE) + 1) == 0;
+	}
+	fclose(table);
+	return found;
+}
+
 int ioctl(int fd, unsigned long request, ...)
 {
 	static ioctl_fn real_ioctl;
@@ -57,7 +91,8 @@ int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 
-	if ((unsigned int)request == (unsigned int)CRIOGET && is_cuse_device(fd)) {
+	if ((unsigned int)request == (unsigned int)CRIOGET &&
+	    (is_cuse_device(fd) || is_mount_file(fd))) {
 		int copy;
 
 		if (arg == NULL) {

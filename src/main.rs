@@ -415,6 +415,8 @@ fn start_mount_keeper(dir: &Path) -> Result<std::process::ChildStdin, Failure> {
 
 /// `unmount-when-closed DIR`: the keeper's whole life (see [`start_mount_keeper`]).
 fn keep_mount(dir: &Path) -> ExitCode {
+    // Not to be taken for the daemon by what looks for it by name.
+    let _ = nix::sys::prctl::set_name(c"cryptodev-unmnt");
     // Stopping the service signals every process of it: the keeper still unmounts, once the
     // daemon is gone.
     let mut signals = SigSet::empty();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use cryptodev_abi::{Ioctl, Layout};
 use cryptodev_cuse::backend::soft::RustCryptoBackend;
 use cryptodev_cuse::device::CryptoDevice;
-use cryptodev_cuse::transport::server::{handshake, InitOptions};
+use cryptodev_cuse::transport::cuse::{handshake, InitOptions};
 use cryptodev_cuse::transport::wire::*;
 use cryptodev_cuse::transport::Channel;
 use support::client::unhex;

@@ -13,6 +13,7 @@
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -39,13 +40,18 @@ const DT_REG: u32 = 8;
 
 enum NodeKind {
     Directory { children: Vec<u64> },
-    File { device: Arc<dyn Device>, mode: u32 },
+    File { device: Arc<dyn Device> },
 }
 
 struct Node {
     name: String,
     parent: u64,
     kind: NodeKind,
+    /// Permission bits, owner and group: set when the tree is made, changed by chmod and
+    /// chown (which the kernel allows the owner and root), kept until unmounted.
+    mode: AtomicU32,
+    uid: AtomicU32,
+    gid: AtomicU32,
 }
 
 /// The mounted tree: node ids are indices + 1, the root is [`FUSE_ROOT_ID`].
@@ -56,6 +62,9 @@ pub struct Tree {
     /// Every node's atime, mtime and ctime: when the tree was made.
     made: u64,
 }
+
+/// Directories' permission bits.
+const DIRECTORY_MODE: u32 = 0o755;
 
 impl std::fmt::Debug for Tree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,18 +80,17 @@ impl Tree {
         let made = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        Tree {
-            nodes: vec![Node {
-                name: String::new(),
-                parent: FUSE_ROOT_ID,
-                kind: NodeKind::Directory {
-                    children: Vec::new(),
-                },
-            }],
+        let mut tree = Tree {
+            nodes: Vec::new(),
             uid,
             gid,
             made,
-        }
+        };
+        let root = NodeKind::Directory {
+            children: Vec::new(),
+        };
+        tree.push(FUSE_ROOT_ID, "", root, DIRECTORY_MODE);
+        tree
     }
 
     fn node(&self, id: u64) -> Option<&Node> {
@@ -133,30 +141,30 @@ impl Tree {
                     NodeKind::Directory {
                         children: Vec::new(),
                     },
+                    DIRECTORY_MODE,
                 ),
             };
         }
         if self.child(dir, name.as_bytes()).is_some() {
             return Err(format!("{path:?} is there already"));
         }
-        self.push(
-            dir,
-            name,
-            NodeKind::File {
-                device,
-                mode: mode & 0o7777,
-            },
-        );
+        self.push(dir, name, NodeKind::File { device }, mode);
         Ok(())
     }
 
-    fn push(&mut self, parent: u64, name: &str, kind: NodeKind) -> u64 {
+    fn push(&mut self, parent: u64, name: &str, kind: NodeKind, mode: u32) -> u64 {
         self.nodes.push(Node {
             name: name.to_owned(),
             parent,
             kind,
+            mode: AtomicU32::new(mode & 0o7777),
+            uid: AtomicU32::new(self.uid),
+            gid: AtomicU32::new(self.gid),
         });
         let id = self.nodes.len() as u64;
+        if id == FUSE_ROOT_ID {
+            return id;
+        }
         if let Some(Node {
             kind: NodeKind::Directory { children },
             ..
@@ -167,6 +175,21 @@ impl Tree {
             children.push(id);
         }
         id
+    }
+
+    /// chmod and chown (the kernel has checked that the caller may).
+    fn set_attributes(&self, id: u64, change: &FuseSetattrIn) -> Option<()> {
+        let node = self.node(id)?;
+        if change.valid & FATTR_MODE != 0 {
+            node.mode.store(change.mode & 0o7777, Ordering::Relaxed);
+        }
+        if change.valid & FATTR_UID != 0 {
+            node.uid.store(change.uid, Ordering::Relaxed);
+        }
+        if change.valid & FATTR_GID != 0 {
+            node.gid.store(change.gid, Ordering::Relaxed);
+        }
+        Some(())
     }
 
     /// The device of file node `id`.
@@ -197,15 +220,20 @@ impl Tree {
     }
 
     fn attr(&self, id: u64) -> Option<FuseAttr> {
-        let (mode, nlink) = match &self.node(id)?.kind {
+        let node = self.node(id)?;
+        let permissions = node.mode.load(Ordering::Relaxed);
+        let (mode, nlink) = match &node.kind {
             NodeKind::Directory { children } => {
                 let subdirectories = children
                     .iter()
                     .filter(|&&c| self.device(c).is_none())
                     .count();
-                (S_IFDIR | 0o755, 2 + subdirectories as u32)
+                (
+                    S_IFDIR | permissions,
+                    2 + u32::try_from(subdirectories).unwrap_or(u32::MAX),
+                )
             }
-            NodeKind::File { mode, .. } => (S_IFREG | mode, 1),
+            NodeKind::File { .. } => (S_IFREG | permissions, 1),
         };
         Some(FuseAttr {
             ino: id,
@@ -214,8 +242,8 @@ impl Tree {
             ctime: self.made,
             mode,
             nlink,
-            uid: self.uid,
-            gid: self.gid,
+            uid: node.uid.load(Ordering::Relaxed),
+            gid: node.gid.load(Ordering::Relaxed),
             blksize: 4096,
             ..FuseAttr::default()
         })
@@ -270,7 +298,7 @@ impl Tree {
             let dirent = FuseDirent {
                 ino: *ino,
                 off: index as u64 + 1,
-                namelen: name.len() as u32,
+                namelen: u32::try_from(name.len()).ok()?,
                 kind: *kind,
             };
             out.extend_from_slice(bytemuck::bytes_of(&dirent));
@@ -306,10 +334,13 @@ pub fn answer(tree: &Tree, nodeid: u64, operation: &Operation<'_>) -> Option<Nod
             tree.attr_out(nodeid)
                 .map(|a| bytemuck::bytes_of(&a).to_vec()),
         ),
-        Operation::SetAttr { valid } => {
-            // Truncating or touching a file changes nothing here and is harmless to allow
-            // (shells truncate what they redirect into); modes and owners are fixed.
-            const HARMLESS: u32 = FATTR_SIZE
+        Operation::SetAttr(change) => {
+            // Modes and owners are kept; truncating or touching a file changes nothing here
+            // and is harmless to allow (shells truncate what they redirect into).
+            const ALLOWED: u32 = FATTR_MODE
+                | FATTR_UID
+                | FATTR_GID
+                | FATTR_SIZE
                 | FATTR_ATIME
                 | FATTR_MTIME
                 | FATTR_FH
@@ -317,11 +348,12 @@ pub fn answer(tree: &Tree, nodeid: u64, operation: &Operation<'_>) -> Option<Nod
                 | FATTR_MTIME_NOW
                 | FATTR_LOCKOWNER
                 | FATTR_CTIME;
-            if valid & !HARMLESS != 0 {
+            if change.valid & !ALLOWED != 0 {
                 NodeAnswer::Error(Errno::EPERM)
             } else {
                 found(
-                    tree.attr_out(nodeid)
+                    tree.set_attributes(nodeid, change)
+                        .and_then(|()| tree.attr_out(nodeid))
                         .map(|a| bytemuck::bytes_of(&a).to_vec()),
                 )
             }
@@ -470,7 +502,11 @@ pub fn handshake(channel: &Channel) -> Result<(), ServeError> {
             minor: init.minor,
         });
     }
-    const PAGES: usize = MOUNT_MAX_IO_BYTES / 4096;
+    // 128 KiB and 32 pages: constants far below u32 and u16.
+    #[allow(clippy::cast_possible_truncation)]
+    const MAX_WRITE: u32 = MOUNT_MAX_IO_BYTES as u32;
+    #[allow(clippy::cast_possible_truncation)]
+    const PAGES: u16 = (MOUNT_MAX_IO_BYTES / 4096) as u16;
     let out = FuseInitOut {
         major: FUSE_KERNEL_VERSION,
         minor: init.minor.min(OUR_KERNEL_MINOR),
@@ -478,9 +514,9 @@ pub fn handshake(channel: &Channel) -> Result<(), ServeError> {
         flags: init.flags & (FUSE_ATOMIC_O_TRUNC | FUSE_BIG_WRITES | FUSE_MAX_PAGES),
         max_background: 16,
         congestion_threshold: 12,
-        max_write: MOUNT_MAX_IO_BYTES as u32,
+        max_write: MAX_WRITE,
         time_gran: 1,
-        max_pages: PAGES as u16,
+        max_pages: PAGES,
         map_alignment: 0,
         flags2: 0,
         unused: [0; 7],
@@ -595,15 +631,29 @@ mod tests {
             answer(&tree, md5.nodeid, &Operation::OpenDir),
             Some(NodeAnswer::Error(Errno::ENOTDIR))
         );
+        let mut change: FuseSetattrIn = bytemuck::Zeroable::zeroed();
+        change.valid = FATTR_MODE | FATTR_GID | FATTR_SIZE;
+        change.mode = S_IFREG | 0o660;
+        change.gid = 42;
+        let Some(NodeAnswer::Reply(bytes)) = answer(&tree, md5.nodeid, &Operation::SetAttr(change))
+        else {
+            panic!("chmod and chgrp refused")
+        };
+        let changed: FuseAttrOut = bytemuck::pod_read_unaligned(&bytes);
         assert_eq!(
-            answer(&tree, md5.nodeid, &Operation::SetAttr { valid: 1 }),
-            Some(NodeAnswer::Error(Errno::EPERM)),
-            "chmod"
+            (changed.attr.mode, changed.attr.uid, changed.attr.gid),
+            (S_IFREG | 0o660, 0, 42)
         );
-        assert!(matches!(
-            answer(&tree, md5.nodeid, &Operation::SetAttr { valid: FATTR_SIZE }),
-            Some(NodeAnswer::Reply(_))
-        ));
+        assert_eq!(
+            tree.attr(md5.nodeid).map(|a| a.mode),
+            Some(S_IFREG | 0o660),
+            "kept"
+        );
+        change.valid = 1 << 15; // FATTR_KILL_SUIDGID: nothing here to kill
+        assert_eq!(
+            answer(&tree, md5.nodeid, &Operation::SetAttr(change)),
+            Some(NodeAnswer::Error(Errno::EPERM))
+        );
         assert_eq!(
             answer(&tree, FUSE_ROOT_ID, &Operation::Other(9)),
             Some(NodeAnswer::Error(Errno::EPERM)),

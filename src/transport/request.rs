@@ -34,9 +34,7 @@ pub enum Operation<'a> {
     /// FORGET and BATCH_FORGET: the kernel drops node references; never answered.
     Forget,
     GetAttr,
-    SetAttr {
-        valid: u32,
-    },
+    SetAttr(FuseSetattrIn),
     Statfs,
     Flush,
     OpenDir,
@@ -112,9 +110,7 @@ impl<'a> Request<'a> {
             }
             FUSE_FORGET | FUSE_BATCH_FORGET => Operation::Forget,
             FUSE_GETATTR => Operation::GetAttr,
-            FUSE_SETATTR => Operation::SetAttr {
-                valid: body::<FuseSetattrValid>(rest).ok_or_else(short)?.0.valid,
-            },
+            FUSE_SETATTR => Operation::SetAttr(body(rest).ok_or_else(short)?.0),
             FUSE_STATFS => Operation::Statfs,
             FUSE_FLUSH => Operation::Flush,
             FUSE_OPENDIR => Operation::OpenDir,

@@ -46,7 +46,10 @@ pub const FUSE_MAX_PAGES: u32 = 1 << 22;
 pub const FOPEN_DIRECT_IO: u32 = 1 << 0;
 pub const FOPEN_NONSEEKABLE: u32 = 1 << 2;
 
-/// `fuse_setattr_in.valid` bits that change only times or a size (no mode or owner).
+/// `fuse_setattr_in.valid` bits.
+pub const FATTR_MODE: u32 = 1 << 0;
+pub const FATTR_UID: u32 = 1 << 1;
+pub const FATTR_GID: u32 = 1 << 2;
 pub const FATTR_SIZE: u32 = 1 << 3;
 pub const FATTR_ATIME: u32 = 1 << 4;
 pub const FATTR_MTIME: u32 = 1 << 5;
@@ -196,12 +199,26 @@ pub struct FuseAttrOut {
     pub attr: FuseAttr,
 }
 
-/// The start of `fuse_setattr_in`: which attributes the caller changes.
+/// `fuse_setattr_in`: `valid` says which of the other fields the caller changes.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct FuseSetattrValid {
+pub struct FuseSetattrIn {
     pub valid: u32,
     pub padding: u32,
+    pub fh: u64,
+    pub size: u64,
+    pub lock_owner: u64,
+    pub atime: u64,
+    pub mtime: u64,
+    pub ctime: u64,
+    pub atimensec: u32,
+    pub mtimensec: u32,
+    pub ctimensec: u32,
+    pub mode: u32,
+    pub unused4: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub unused5: u32,
 }
 
 /// `fuse_read_in`; also the body of READDIR.
@@ -358,6 +375,9 @@ const _: () = {
     assert!(offset_of!(FuseAttr, mode) == 60);
     assert!(size_of::<FuseEntryOut>() == 128);
     assert!(size_of::<FuseAttrOut>() == 104);
+    assert!(size_of::<FuseSetattrIn>() == 88);
+    assert!(offset_of!(FuseSetattrIn, mode) == 68);
+    assert!(offset_of!(FuseSetattrIn, uid) == 76);
     assert!(size_of::<FuseReadIn>() == 40);
     assert!(size_of::<FuseWriteIn>() == 40);
     assert!(size_of::<FuseWriteOut>() == 8);

@@ -1,6 +1,7 @@
-//! Running client programs against the daemon in a throwaway guest: the daemon starts, each
-//! client runs between section markers, then the daemon is stopped with SIGTERM and must exit
-//! 0 and take its device node with it.
+//! Running client programs against the daemon in a throwaway guest (or, for the FUSE mount, on
+//! the host: tests/support/native.rs): the daemon starts, each client runs between section
+//! markers, then the daemon is stopped with SIGTERM and must exit 0 and take its device node
+//! with it.
 
 #![allow(dead_code)]
 
@@ -20,11 +21,31 @@ pub struct ClientRun {
 /// Output lines and exit status of each labelled section of a run.
 pub type Sections = BTreeMap<String, (Vec<String>, Option<i32>)>;
 
-/// What a guest session produced, split by client.
+/// What a run produced, split by client.
 #[derive(Debug)]
 pub struct Results {
-    pub outcome: GuestOutcome,
+    /// The script's output (stdout and stderr).
+    pub output: String,
+    pub exit_code: i32,
+    /// Where the whole log is.
+    pub log_path: PathBuf,
+    /// The guest's run, when the script ran in a guest.
+    pub outcome: Option<GuestOutcome>,
     pub sections: Sections,
+}
+
+impl Results {
+    /// The results of a script that printed `output` and exited with `exit_code`.
+    pub fn from_output(output: String, exit_code: i32, log_path: PathBuf) -> Results {
+        let sections = sections(&output);
+        Results {
+            output,
+            exit_code,
+            log_path,
+            outcome: None,
+            sections,
+        }
+    }
 }
 
 /// The daemon binary built by cargo for this package's integration tests.
@@ -60,15 +81,17 @@ pub fn build_preload_library(abi: Abi) -> PathBuf {
 }
 
 /// The shell script: start the daemon with `daemon_args` serving `device`, run each client
-/// with CRYPTODEV_DEVICE set, stop the daemon, report whether the node went away.
-fn script(daemon: &Path, daemon_args: &str, device: &str, runs: &[ClientRun]) -> String {
+/// with CRYPTODEV_DEVICE set, stop the daemon, report whether the node went away (a mount's
+/// file goes once the keeper has unmounted, a moment after the daemon).
+pub fn script(daemon: &Path, daemon_args: &str, device: &str, runs: &[ClientRun]) -> String {
     let daemon = daemon.display();
     let mut script = format!(
         "set -u\n\
          {daemon} --foreground --log-level warn {daemon_args} &\n\
          daemon=$!\n\
-         i=0; while [ ! -c {device} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n\
-         [ -c {device} ] || {{ echo 'DEVICE-MISSING {device}'; exit 1; }}\n\
+         export CRYPTODEV_DAEMON_PID=$daemon\n\
+         i=0; while [ ! -e {device} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n\
+         [ -e {device} ] || {{ echo 'DEVICE-MISSING {device}'; exit 1; }}\n\
          export CRYPTODEV_DEVICE={device}\n"
     );
     for run in runs {
@@ -80,6 +103,7 @@ fn script(daemon: &Path, daemon_args: &str, device: &str, runs: &[ClientRun]) ->
     }
     script.push_str(&format!(
         "kill -TERM $daemon; wait $daemon; echo \"=== daemon rc=$?\"\n\
+         i=0; while [ -e {device} ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done\n\
          [ -e {device} ] && echo '=== device still present' || echo '=== device removed'\n"
     ));
     script
@@ -136,8 +160,13 @@ pub fn run_with_daemon_at(
         .timeout(timeout)
         .run()
         .unwrap_or_else(|e| panic!("guest run failed: {e}"));
-    let sections = sections(&outcome.output);
-    Results { outcome, sections }
+    let mut results = Results::from_output(
+        outcome.output.clone(),
+        outcome.exit_code,
+        outcome.log_path.clone(),
+    );
+    results.outcome = Some(outcome);
+    results
 }
 
 /// The `N passed, M failed` line of a run.
@@ -182,24 +211,24 @@ impl Results {
 
     /// Problems with the daemon's shutdown.
     pub fn check_shutdown(&self, problems: &mut Vec<String>) {
-        if !self.outcome.output.contains("=== daemon rc=0") {
+        if !self.output.contains("=== daemon rc=0") {
             problems.push("the daemon did not exit 0 on SIGTERM".into());
         }
-        if !self.outcome.output.contains("=== device removed") {
+        if !self.output.contains("=== device removed") {
             problems.push("the device node outlived the daemon".into());
         }
     }
 
     /// Fails the test with everything needed to diagnose it.
     pub fn assert_ok(&self, what: &str, problems: &[String]) {
-        let all: Vec<&str> = self.outcome.output.lines().collect();
+        let all: Vec<&str> = self.output.lines().collect();
         let tail = all[all.len().saturating_sub(60)..].join("\n");
         assert!(
-            problems.is_empty() && self.outcome.exit_code == 0,
-            "{what}: guest exit {}, problems:\n{}\n(console log: {})\n--- output tail ---\n{tail}",
-            self.outcome.exit_code,
+            problems.is_empty() && self.exit_code == 0,
+            "{what}: exit {}, problems:\n{}\n(log: {})\n--- output tail ---\n{tail}",
+            self.exit_code,
             problems.join("\n"),
-            self.outcome.log_path.display(),
+            self.log_path.display(),
         );
     }
 }
