@@ -35,8 +35,9 @@ fn exit_status_section() -> String {
         ".SH EXIT STATUS\n\
          0 when the device was served and removed cleanly;\n\
          {no_cuse} when the kernel has no CUSE (the \\fBcuse\\fR module is not loaded and \\fBmodprobe cuse\\fR\n\
-         is needed, or the kernel was built without it);\n\
-         {no_permission} when /dev/cuse may not be opened (the daemon must start as root);\n\
+         is needed, or the kernel was built without it), or with \\fB\\-\\-mount\\fR no /dev/fuse;\n\
+         {no_permission} when /dev/cuse may not be opened (the daemon must start as root), or with\n\
+         \\fB\\-\\-mount\\fR when mounting is refused;\n\
          1 on any other error (logged).\n\
          \\fBstatus\\fR exits 0 when the daemon serves, {not_serving} when it does not.\n",
         no_cuse = cli::EXIT_NO_CUSE,
