@@ -37,10 +37,11 @@ use cryptodev_cuse::device::CryptoDevice;
 use cryptodev_cuse::memory::MAX_OPERATION_BYTES;
 use cryptodev_cuse::transport::wire::{
     FuseInHeader, FuseInterruptIn, FuseIoctlIn, FuseIoctlOut, FuseOpenIn, FuseOpenOut,
-    FuseOutHeader, FusePollIn, FusePollOut, FuseReleaseIn, CUSE_INIT, CUSE_MAX_IOCTL_BYTES,
-    FUSE_INTERRUPT, FUSE_IOCTL, FUSE_IOCTL_32BIT, FUSE_IOCTL_COMPAT, FUSE_IOCTL_MAX_IOV,
-    FUSE_IOCTL_RETRY, FUSE_IOCTL_UNRESTRICTED, FUSE_NOTIFY_POLL, FUSE_OPEN, FUSE_POLL,
-    FUSE_POLL_SCHEDULE_NOTIFY, FUSE_READ, FUSE_RELEASE, FUSE_WRITE,
+    FuseOutHeader, FusePollIn, FusePollOut, FuseReleaseIn, FuseWriteIn, CUSE_INIT,
+    CUSE_MAX_IOCTL_BYTES, FUSE_INIT, FUSE_INTERRUPT, FUSE_IOCTL, FUSE_IOCTL_32BIT,
+    FUSE_IOCTL_COMPAT, FUSE_IOCTL_MAX_IOV, FUSE_IOCTL_RETRY, FUSE_IOCTL_UNRESTRICTED,
+    FUSE_NOTIFY_POLL, FUSE_OPEN, FUSE_POLL, FUSE_POLL_SCHEDULE_NOTIFY, FUSE_READ, FUSE_READDIR,
+    FUSE_RELEASE, FUSE_SETATTR, FUSE_WRITE,
 };
 use cryptodev_cuse::transport::Channel;
 use nix::errno::Errno;
@@ -214,7 +215,7 @@ fn other(layout: Layout) -> Layout {
 /// The parser's contract, restated independently of `transport::request`: a request shorter than
 /// its header or whose header's `len` is not its size is dropped; INTERRUPT expects no reply;
 /// a body too short for its opcode is EIO; CUSE_INIT after the handshake is EPROTO; read and
-/// write are EINVAL; opcodes CUSE does not use are ENOSYS.
+/// write are EINVAL; opcodes CUSE does not use (a FUSE mount's among them) are ENOSYS.
 fn expectation(bytes: &[u8], open: &BTreeSet<u64>) -> Expect {
     let Some(header) = pod::<FuseInHeader>(bytes) else {
         return Expect::Nothing;
@@ -238,9 +239,16 @@ fn expectation(bytes: &[u8], open: &BTreeSet<u64>) -> Expect {
             Some(release) => Expect::Release(release.fh),
             None => Expect::Error(Errno::EIO),
         },
-        // fuse_read_in up to its size field; the whole fuse_write_in before the data.
-        FUSE_READ => needs(20, Expect::Error(Errno::EINVAL)),
-        FUSE_WRITE => needs(40, Expect::Error(Errno::EINVAL)),
+        // The whole fuse_read_in; the whole fuse_write_in and as much data as it says.
+        FUSE_READ => needs(40, Expect::Error(Errno::EINVAL)),
+        FUSE_WRITE => match pod::<FuseWriteIn>(body) {
+            Some(write) if body.len() - 40 >= write.size as usize => Expect::Error(Errno::EINVAL),
+            _ => Expect::Error(Errno::EIO),
+        },
+        // A FUSE mount's requests with bodies: too short is EIO, else ENOSYS on a CUSE device.
+        FUSE_INIT => needs(16, Expect::Error(Errno::ENOSYS)),
+        FUSE_SETATTR => needs(88, Expect::Error(Errno::ENOSYS)),
+        FUSE_READDIR => needs(40, Expect::Error(Errno::ENOSYS)),
         FUSE_POLL => match pod::<FusePollIn>(body) {
             Some(poll) if open.contains(&poll.fh) => Expect::Poll,
             Some(_) => Expect::Error(Errno::EBADF),

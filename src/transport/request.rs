@@ -71,6 +71,27 @@ fn body<T: Pod>(bytes: &[u8]) -> Option<(T, &[u8])> {
     Some((bytemuck::pod_read_unaligned(head), &bytes[size_of::<T>()..]))
 }
 
+impl Operation<'_> {
+    /// Whether only a FUSE mount gets this operation: a CUSE connection answers it ENOSYS,
+    /// as any opcode CUSE does not send.
+    pub fn is_mount_only(&self) -> bool {
+        matches!(
+            self,
+            Operation::MountInit(_)
+                | Operation::Lookup { .. }
+                | Operation::Forget
+                | Operation::GetAttr
+                | Operation::SetAttr(_)
+                | Operation::Statfs
+                | Operation::Flush
+                | Operation::OpenDir
+                | Operation::ReadDir { .. }
+                | Operation::ReleaseDir
+                | Operation::Destroy
+        )
+    }
+}
+
 impl<'a> Request<'a> {
     /// Parses the `len` bytes a read returned.
     pub fn parse(bytes: &'a [u8]) -> Result<Request<'a>, ParseError> {

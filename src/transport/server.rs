@@ -329,6 +329,12 @@ fn serve_one(
 ) {
     let header = &request.header;
     let unique = header.unique;
+    if let Target::Device(_) = target {
+        if request.operation.is_mount_only() {
+            tracing::debug!(opcode = header.opcode, "a mount's request on a CUSE device");
+            return send(channel, unique, -libc::ENOSYS, &[]);
+        }
+    }
     if let Target::Mount(tree) = target {
         match mount::answer(tree, header.nodeid, &request.operation) {
             Some(NodeAnswer::Reply(bytes)) => return send(channel, unique, 0, &[&bytes]),
