@@ -367,9 +367,8 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
 }
 
 /// The mount's files: `name`, the cryptodev device, then the digest files of every hash and
-/// HMAC the backend serves (module `digest_files`). Everyone may open them, as the cryptodev
-/// kernel module's /dev/crypto (mode 0666); who reaches them is up to the mount point's
-/// place and permissions.
+/// HMAC the backend serves (module `digest_files`). Everyone may open them at first, as the
+/// cryptodev kernel module's /dev/crypto (mode 0666); chmod and chgrp narrow that.
 fn mount_tree(
     name: &str,
     (uid, gid): (u32, u32),

@@ -1,6 +1,6 @@
 //! FUSE mounts: a small fixed tree of directories and files mounted on a directory through
-//! `/dev/fuse`, each file a [`Device`] (what CUSE makes a character device, here a regular file
-//! anyone may open where CUSE is missing, e.g. in a container).
+//! `/dev/fuse`, each file a [`Device`] (what CUSE makes a character device, here a regular file,
+//! for where CUSE is missing, e.g. in a container).
 //!
 //! The kernel sends the ioctls of a FUSE mount's regular files restricted (the argument struct
 //! in the request, copied back from the reply; 32-bit callers flagged as on CUSE's compat path),
