@@ -681,4 +681,43 @@ mod tests {
         assert_eq!(list(2, 70), all[2..].to_vec());
         assert!(list(4, 4096).is_empty());
     }
+
+    /// Node ids, names, offsets and sizes the kernel would never send: answers, never a panic.
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // random bits, cut to size on purpose
+    fn odd_requests_get_answers() {
+        let tree = tree();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let ids = [0, 1, 2, 3, 4, 5, 6, 7, u64::MAX, u64::MAX - 1, 1 << 32];
+        for _ in 0..5000 {
+            let id = ids[(next() % ids.len() as u64) as usize];
+            let name_len = (next() % 8) as usize;
+            let name: Vec<u8> = (0..name_len)
+                .map(|_| b"crypto/h.\0"[(next() % 10) as usize])
+                .collect();
+            let mut change: FuseSetattrIn = bytemuck::Zeroable::zeroed();
+            change.valid = next() as u32;
+            change.mode = next() as u32;
+            let operations = [
+                Operation::Lookup { name: &name },
+                Operation::GetAttr,
+                Operation::SetAttr(change),
+                Operation::OpenDir,
+                Operation::ReadDir {
+                    offset: [0, 1, 3, 4, u64::MAX][(next() % 5) as usize],
+                    size: [0, 1, 24, 31, 32, 4096, u32::MAX][(next() % 7) as usize],
+                },
+                Operation::Statfs,
+            ];
+            for operation in &operations {
+                assert!(answer(&tree, id, operation).is_some());
+            }
+        }
+    }
 }
