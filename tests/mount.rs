@@ -38,7 +38,7 @@ fn compat_suite_through_a_mount() {
     if !mounts_possible("compat suite through a mount") {
         return;
     }
-    let (runs, compared) = suite_runs("direct");
+    let (runs, compared) = suite_runs("native");
     let daemon_args = format!("--mount {MOUNT_DIR} --asym {DAEMON_OPTIONS}");
     let script = script(daemon_binary().as_ref(), &daemon_args, &device(), &runs);
     let results = run_in_private_namespace("compat-suite", &script, Duration::from_secs(900));
