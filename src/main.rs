@@ -218,7 +218,7 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
                 .into());
             }
             let channel = Arc::new(mount::mount(dir, &options.fuse_device)?);
-            let keeper = start_mount_keeper(dir)?;
+            let keeper = start_mount_keeper(dir, detaching(options, &service_manager))?;
             mount::handshake(&channel)?;
             let path = dir.join(&options.name).display().to_string();
             (channel, Access::Direct, path, Some(keeper))
@@ -233,7 +233,7 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
         );
     }
 
-    if !options.foreground && service_manager.is_none() {
+    if detaching(options, &service_manager) {
         // Connected now: the sandbox allows no new connections.
         if let Err(e) = sink.switch_to_syslog(Path::new(logging::SYSLOG_SOCKET), "cryptodev-cuse") {
             tracing::warn!(
@@ -392,16 +392,28 @@ fn mount_tree(
     Ok(tree)
 }
 
+/// Whether the daemon detaches once serving (not in the foreground, not under systemd).
+fn detaching(options: &Options, service_manager: &Option<ServiceManager>) -> bool {
+    !options.foreground && service_manager.is_none()
+}
+
 /// Starts the keeper that unmounts `dir` once this process is gone (it may not unmount itself
 /// once sandboxed). The returned pipe end is the keeper's standard input: it ends when this
-/// process exits, however it exits.
-fn start_mount_keeper(dir: &Path) -> Result<std::process::ChildStdin, Failure> {
+/// process exits, however it exits. A keeper of a daemon that detaches keeps none of the
+/// caller's output open, or whoever reads that output would wait for the keeper's end too.
+fn start_mount_keeper(dir: &Path, detaching: bool) -> Result<std::process::ChildStdin, Failure> {
     use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
     let program = std::env::current_exe().map_err(|e| format!("finding this program: {e}"))?;
     let mut keeper = std::process::Command::new(program)
         .args(cli::unmount_keeper_args(dir))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(if detaching {
+            Stdio::null()
+        } else {
+            Stdio::inherit()
+        })
         // Out of the terminal's process group: a ^C to the daemon must not end it first.
         .process_group(0)
         .spawn()

@@ -245,3 +245,35 @@ fn a_mount_refuses_retry_rounds() {
     assert!(stderr.contains("no RETRY"), "{stderr}");
     assert!(!std::path::Path::new("/nonexistent/never-made").exists());
 }
+
+/// Detached (no `--foreground`), the daemon returns to its caller once mounted, and neither it
+/// nor the keeper that unmounts later holds the caller's output open: `$(...)` returns. The
+/// mount goes with the daemon.
+#[test]
+fn a_detached_daemon_lets_go_of_its_callers_output() {
+    if !mounts_possible("detached daemon") {
+        return;
+    }
+    let script = format!(
+        "dir=/tmp/detached; status=/tmp/detached.status\n\
+         out=$(timeout 60 {daemon} --mount $dir --stats-file $status 2>&1); rc=$?\n\
+         echo \"=== begin detach\"\n\
+         echo \"# daemon returned $rc: $out\"\n\
+         pass=0; fail=0\n\
+         check() {{ if eval \"$2\"; then pass=$((pass+1)); echo \"PASS $1\"; else fail=$((fail+1)); echo \"FAIL $1\"; fi; }}\n\
+         check returned '[ $rc = 0 ]'\n\
+         check mounted '[ -e $dir/crypto ]'\n\
+         pid=$(sed -n 's/^# pid: //p' $status)\n\
+         check 'detached pid' '[ -n \"$pid\" ] && kill -0 $pid'\n\
+         kill -TERM $pid\n\
+         i=0; while [ -e $dir/crypto ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n\
+         check unmounted '! [ -e $dir/crypto ] && ! grep -q \" $dir \" /proc/self/mounts'\n\
+         echo \"$pass passed, $fail failed\"\n\
+         echo \"=== end detach rc=$fail\"\n",
+        daemon = daemon_binary()
+    );
+    let results = run_in_private_namespace("detached", &script, Duration::from_secs(120));
+    let mut problems = Vec::new();
+    results.check_counted("detach", &mut problems);
+    results.assert_ok("detached daemon", &problems);
+}
