@@ -36,11 +36,14 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use guest_harness::{build_c, cache_dir, image_for_tests, workspace_root, Abi, GuestRun, Linkage};
 
 /// The daemon columns: (key, column title, daemon arguments). Each runs as `/dev/crypto-<key>`.
+mod report;
+use report::{datapath_client, env_number, realtime_ns, size_label, utc_date};
+
 const DAEMONS: &[(&str, &str, &str)] = &[
     (
         "soft-auto",
@@ -147,15 +150,6 @@ fn columns(kernel_module: bool) -> Vec<Column> {
     out
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        _ => default,
-    }
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--inner") {
@@ -192,14 +186,7 @@ fn host() {
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
 
-    let client = build_c(
-        "datapath",
-        &[Path::new("compat-tests/bench/datapath.c")],
-        Abi::Lp64,
-        Linkage::Dynamic,
-        &["-lcrypto"],
-    )
-    .unwrap_or_else(|e| panic!("building datapath.c: {e}"));
+    let client = datapath_client();
     // The least a CUSE server can do per request: the round-trip floor daemons are held to.
     let minimal_cuse = build_c(
         "tiny_cuse",
@@ -419,24 +406,6 @@ fn find_source_tree(dir: &Path) -> Option<PathBuf> {
     candidates.into_iter().find(|d| d.is_dir() && is_tree(d))
 }
 
-/// `YYYY-MM-DD` (UTC) without a date crate.
-fn utc_date(t: SystemTime) -> String {
-    let days = t
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 // ---------------------------------------------------------------------------------------------
 // The guest's report, as the host reads it.
 
@@ -575,14 +544,6 @@ impl Results {
 struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
-}
-
-fn size_label(size: u32) -> String {
-    match size {
-        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
-        s if s >= 1024 => format!("{} KiB", s / 1024),
-        s => format!("{s} B"),
-    }
 }
 
 /// Three significant digits.
@@ -815,27 +776,7 @@ fn build_table(cols: &[Column], r: &Results) -> Table {
 }
 
 fn render_text(t: &Table) -> String {
-    let mut widths: Vec<usize> = t.header.iter().map(|h| h.chars().count()).collect();
-    for row in &t.rows {
-        for (w, v) in widths.iter_mut().zip(row) {
-            *w = (*w).max(v.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&t.header).chain(&t.rows) {
-        let mut line = String::new();
-        for (i, (v, w)) in row.iter().zip(&widths).enumerate() {
-            let pad = w - v.chars().count();
-            if i < 2 {
-                let _ = write!(line, "{v}{}  ", " ".repeat(pad));
-            } else {
-                let _ = write!(line, "{}{v}  ", " ".repeat(pad));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    report::render_columns(&t.header, &t.rows, 2)
 }
 
 fn render_markdown(header: &str, kmod: bool, t: &Table) -> String {
@@ -1043,13 +984,6 @@ fn inner(args: &[String]) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn realtime_ns() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn wait_for(path: &Path, what: &str) -> Result<(), String> {

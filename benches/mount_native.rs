@@ -23,11 +23,14 @@ use std::fmt::Write as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
-use guest_harness::{build_c, workspace_root, Abi, Linkage};
+use guest_harness::workspace_root;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+
+mod report;
+use report::{datapath_client, env_number, realtime_ns, size_label, utc_date};
 
 const WORKLOADS: [&str; 3] = ["aes-128-cbc", "sha256", "aes-128-gcm"];
 const SIZES: [u32; 6] = [16, 256, 1024, 8192, 65536, 1 << 20];
@@ -61,15 +64,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        _ => default,
-    }
-}
-
 fn run() -> Result<(), String> {
     let started = Instant::now();
     let millis = env_number("CRYPTODEV_BENCH_MILLIS", 500);
@@ -79,14 +73,7 @@ fn run() -> Result<(), String> {
             || workspace_root().join("docs").join("benchmarks"),
             PathBuf::from,
         );
-    let client = build_c(
-        "datapath",
-        &[Path::new("compat-tests/bench/datapath.c")],
-        Abi::Lp64,
-        Linkage::Dynamic,
-        &["-lcrypto"],
-    )
-    .map_err(|e| format!("building datapath.c: {e}"))?;
+    let client = datapath_client();
     // Cargo builds the bench's own daemon with the bench profile, which is the release one.
     let daemon_bin = std::env::var_os("CRYPTODEV_BENCH_DAEMON")
         .filter(|v| !v.is_empty())
@@ -248,13 +235,6 @@ struct Results {
     /// Nanoseconds per round trip.
     rtt: Option<f64>,
     failures: Vec<String>,
-}
-
-fn realtime_ns() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn client_command(client: &Path, args: &[String]) -> Command {
@@ -441,37 +421,12 @@ fn machine_header(millis: u64) -> String {
     )
 }
 
-/// `YYYY-MM-DD` (UTC) without a date crate (Howard Hinnant's civil_from_days).
-fn utc_date(t: SystemTime) -> String {
-    let days = t
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 struct Table {
     title: &'static str,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     /// Columns from this one on are numbers, aligned right.
     numeric_from: usize,
-}
-
-fn size_label(size: u32) -> String {
-    match size {
-        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
-        s if s >= 1024 => format!("{} KiB", s / 1024),
-        s => format!("{s} B"),
-    }
 }
 
 fn unit(size: u32) -> &'static str {
@@ -597,27 +552,7 @@ fn tables(r: &Results) -> Vec<Table> {
 }
 
 fn render_text(t: &Table) -> String {
-    let mut widths: Vec<usize> = t.header.iter().map(|h| h.chars().count()).collect();
-    for row in &t.rows {
-        for (w, v) in widths.iter_mut().zip(row) {
-            *w = (*w).max(v.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&t.header).chain(&t.rows) {
-        let mut line = String::new();
-        for (i, (v, w)) in row.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - v.chars().count());
-            if i < t.numeric_from {
-                let _ = write!(line, "{v}{pad}  ");
-            } else {
-                let _ = write!(line, "{pad}{v}  ");
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    report::render_columns(&t.header, &t.rows, t.numeric_from)
 }
 
 fn render_markdown(header: &str, tables: &[Table]) -> String {

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use guest_harness::image_for_tests;
 use guest_harness::reach::record_pass;
-use support::engine::{check_phases, phase_runs, Phase, ALL_ALGORITHMS, CIPHERS, DIGESTS};
+use support::engine::{
+    check_phases, phase_runs, Phase, ALL_ALGORITHMS, CIPHERS, DGST, DIGESTS, ENC_ALL, FORK, LIST,
+};
 use support::guest::{run_with_daemon, Results};
 
 /// Where the daemon writes its counters in the guest (a tmpfs there).
@@ -24,12 +26,7 @@ const STATS_FILE: &str = "/tmp/openssl-engine-stats";
 /// The first guest: the engine's listing (its probe opens a session for every algorithm it
 /// knows), the slower half of the ciphers, `openssl speed`.
 const FIRST_GUEST: &[Phase] = &[
-    Phase {
-        label: "list",
-        phase: "list",
-        args: &[],
-        used: ALL_ALGORITHMS,
-    },
+    LIST,
     Phase {
         label: "enc-des-camellia",
         phase: "enc",
@@ -58,30 +55,15 @@ const SECOND_GUEST: &[Phase] = &[
             "ecb(aes)",
         ],
     },
-    Phase {
-        label: "dgst",
-        phase: "dgst",
-        args: &[],
-        used: DIGESTS,
-    },
-    Phase {
-        label: "fork",
-        phase: "fork",
-        args: &[],
-        used: DIGESTS,
-    },
+    DGST,
+    FORK,
 ];
 
 /// Boots a guest running `phases` against the daemon and checks outputs and counters.
 /// On AF_ALG: the listing, every cipher and every digest, each on a few sizes (the
 /// software-backend guests above check all of them).
 const AF_ALG_GUEST: &[Phase] = &[
-    Phase {
-        label: "list",
-        phase: "list",
-        args: &[],
-        used: ALL_ALGORITHMS,
-    },
+    LIST,
     // Every algorithm's session reports a kernel driver, none of RustCrypto's.
     Phase {
         label: "drivers",
@@ -89,18 +71,8 @@ const AF_ALG_GUEST: &[Phase] = &[
         args: &["-rustcrypto"],
         used: ALL_ALGORITHMS,
     },
-    Phase {
-        label: "enc-all",
-        phase: "enc",
-        args: &["*"],
-        used: CIPHERS,
-    },
-    Phase {
-        label: "dgst",
-        phase: "dgst",
-        args: &[],
-        used: DIGESTS,
-    },
+    ENC_ALL,
+    DGST,
 ];
 
 /// Sizes the AF_ALG guest checks: empty, a partial block, one above 64 KiB.

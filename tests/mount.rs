@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use support::compat::{check_suite, suite_runs, DAEMON_OPTIONS};
-use support::engine::{check_phases, phase_runs, Phase, CIPHERS, DIGESTS};
+use support::engine::{check_phases, phase_runs, Phase, DGST, ENC_ALL, FORK, LIST};
 use support::guest::{daemon_binary, script, ClientRun};
 use support::native::{mount_unavailable, run_in_private_namespace, MOUNT_DIR};
 
@@ -53,48 +53,7 @@ const STATS_FILE: &str = "/tmp/openssl-engine-stats";
 
 /// The engine's checks through the mount: its listing, every cipher and digest on a few sizes,
 /// and a forked child using its parent's open file.
-const ENGINE_PHASES: &[Phase] = &[
-    Phase {
-        label: "list",
-        phase: "list",
-        args: &[],
-        used: &[
-            "cbc(des)",
-            "cbc(des3_ede)",
-            "cbc(blowfish)",
-            "cbc(cast5)",
-            "cbc(aes)",
-            "ctr(aes)",
-            "ecb(aes)",
-            "cbc(camellia)",
-            "md5",
-            "sha1",
-            "rmd160",
-            "sha224",
-            "sha256",
-            "sha384",
-            "sha512",
-        ],
-    },
-    Phase {
-        label: "enc-all",
-        phase: "enc",
-        args: &["*"],
-        used: CIPHERS,
-    },
-    Phase {
-        label: "dgst",
-        phase: "dgst",
-        args: &[],
-        used: DIGESTS,
-    },
-    Phase {
-        label: "fork",
-        phase: "fork",
-        args: &[],
-        used: DIGESTS,
-    },
-];
+const ENGINE_PHASES: &[Phase] = &[LIST, ENC_ALL, DGST, FORK];
 
 #[test]
 fn openssl_engine_through_a_bound_dev_crypto() {

@@ -4,9 +4,9 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::channel::{Channel, REQUEST_BUFFER_SIZE};
-use super::request::{Operation, Request};
-use super::server::{receive, ServeError};
+use super::channel::Channel;
+use super::request::Operation;
+use super::server::{receive_init, ServeError};
 use super::wire::*;
 
 /// Options of the CUSE_INIT reply.
@@ -57,25 +57,10 @@ pub fn handshake(channel: &Channel, options: &InitOptions) -> Result<Negotiated,
     if name.is_empty() || name.contains('\0') || name.contains('=') {
         return Err(ServeError::BadName(name.clone()));
     }
-    let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
-    let len = receive(channel, &mut buf)
-        .map_err(ServeError::Read)?
-        .ok_or(ServeError::ClosedBeforeInit)?;
-    let request = match Request::parse(&buf[..len]) {
-        Ok(request) => request,
-        Err(e) => return Err(ServeError::Malformed(e.to_string())),
-    };
-    let Operation::Init(init) = request.operation else {
-        return Err(ServeError::NotInit(request.header.opcode));
-    };
-    let unique = request.header.unique;
-    if init.major != FUSE_KERNEL_VERSION || init.minor < MIN_KERNEL_MINOR {
-        let _ = channel.reply(unique, -libc::EPROTO, &[]);
-        return Err(ServeError::Version {
-            major: init.major,
-            minor: init.minor,
-        });
-    }
+    let (unique, init) = receive_init(channel, |operation| match operation {
+        Operation::Init(init) => Some((*init, init.major, init.minor)),
+        _ => None,
+    })?;
     let offered = init.flags & CUSE_UNRESTRICTED_IOCTL != 0;
     if options.unrestricted && !offered && !options.restricted_fallback {
         let _ = channel.reply(unique, -libc::EPROTO, &[]);

@@ -20,9 +20,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use nix::errno::Errno;
 use nix::mount::{mount as mount_syscall, umount2, MntFlags, MsFlags};
 
-use super::channel::{Channel, REQUEST_BUFFER_SIZE};
-use super::request::{Operation, Request};
-use super::server::{receive, ServeError};
+use super::channel::Channel;
+use super::request::Operation;
+use super::server::{receive_init, ServeError};
 use super::wire::*;
 use super::Device;
 
@@ -486,22 +486,10 @@ fn is_our_mount(dir: &Path) -> bool {
 /// Answers the kernel's FUSE_INIT on a fresh mount's connection: protocol 7.16 or later,
 /// writes of up to [`MOUNT_MAX_IO_BYTES`], `O_TRUNC` passed on open.
 pub fn handshake(channel: &Channel) -> Result<(), ServeError> {
-    let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
-    let len = receive(channel, &mut buf)
-        .map_err(ServeError::Read)?
-        .ok_or(ServeError::ClosedBeforeInit)?;
-    let request = Request::parse(&buf[..len]).map_err(|e| ServeError::Malformed(e.to_string()))?;
-    let Operation::MountInit(init) = request.operation else {
-        return Err(ServeError::NotInit(request.header.opcode));
-    };
-    let unique = request.header.unique;
-    if init.major != FUSE_KERNEL_VERSION || init.minor < MIN_KERNEL_MINOR {
-        let _ = channel.reply(unique, -libc::EPROTO, &[]);
-        return Err(ServeError::Version {
-            major: init.major,
-            minor: init.minor,
-        });
-    }
+    let (unique, init) = receive_init(channel, |operation| match operation {
+        Operation::MountInit(init) => Some((*init, init.major, init.minor)),
+        _ => None,
+    })?;
     // 128 KiB and 32 pages: constants far below u32 and u16.
     #[allow(clippy::cast_possible_truncation)]
     const MAX_WRITE: u32 = MOUNT_MAX_IO_BYTES as u32;

@@ -161,6 +161,30 @@ pub(super) fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<us
     }
 }
 
+/// Reads the kernel's first request on a new connection, which must be its INIT: `init_of`
+/// picks the INIT's body and its protocol version (major, minor) from the operation. A
+/// protocol older than 7.[`MIN_KERNEL_MINOR`] is answered EPROTO. Returns the request's
+/// `unique` and the body.
+pub(super) fn receive_init<I>(
+    channel: &Channel,
+    init_of: impl FnOnce(&Operation<'_>) -> Option<(I, u32, u32)>,
+) -> Result<(u64, I), ServeError> {
+    let mut buf = vec![0u8; REQUEST_BUFFER_SIZE];
+    let len = receive(channel, &mut buf)
+        .map_err(ServeError::Read)?
+        .ok_or(ServeError::ClosedBeforeInit)?;
+    let request = Request::parse(&buf[..len]).map_err(|e| ServeError::Malformed(e.to_string()))?;
+    let Some((init, major, minor)) = init_of(&request.operation) else {
+        return Err(ServeError::NotInit(request.header.opcode));
+    };
+    let unique = request.header.unique;
+    if major != FUSE_KERNEL_VERSION || minor < MIN_KERNEL_MINOR {
+        let _ = channel.reply(unique, -libc::EPROTO, &[]);
+        return Err(ServeError::Version { major, minor });
+    }
+    Ok((unique, init))
+}
+
 /// How long [`serve`] waits for requests in hand once asked to stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -57,6 +57,38 @@ pub const ALL_ALGORITHMS: &[&str] = &[
     "sha512",
 ];
 
+/// The engine's listing: its probe opens a session for every algorithm it knows.
+pub const LIST: Phase = Phase {
+    label: "list",
+    phase: "list",
+    args: &[],
+    used: ALL_ALGORITHMS,
+};
+
+/// Every cipher, on the sizes of `CHECK_SIZES`.
+pub const ENC_ALL: Phase = Phase {
+    label: "enc-all",
+    phase: "enc",
+    args: &["*"],
+    used: CIPHERS,
+};
+
+/// Every digest.
+pub const DGST: Phase = Phase {
+    label: "dgst",
+    phase: "dgst",
+    args: &[],
+    used: DIGESTS,
+};
+
+/// Digests in a forked child on its parent's open file.
+pub const FORK: Phase = Phase {
+    label: "fork",
+    phase: "fork",
+    args: &[],
+    used: DIGESTS,
+};
+
 /// Per algorithm: sessions, operations, bytes.
 type Counters = BTreeMap<String, [u64; 3]>;
 
