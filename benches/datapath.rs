@@ -40,10 +40,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use guest_harness::{build_c, cache_dir, image_for_tests, workspace_root, Abi, GuestRun, Linkage};
 
-/// The daemon columns: (key, column title, daemon arguments). Each runs as `/dev/crypto-<key>`.
 mod report;
 use report::{datapath_client, env_number, realtime_ns, size_label, utc_date};
 
+/// The daemon columns: (key, column title, daemon arguments). Each runs as `/dev/crypto-<key>`,
+/// or, with `--mount` (which this table does not follow with a directory), as the ioctl file
+/// of a FUSE mount on `/tmp/mount-<key>`.
 const DAEMONS: &[(&str, &str, &str)] = &[
     (
         "soft-auto",
@@ -60,6 +62,7 @@ const DAEMONS: &[(&str, &str, &str)] = &[
         "daemon afalg auto",
         "--backend afalg --memory-access auto",
     ),
+    ("soft-mount", "daemon soft mount", "--backend soft --mount"),
 ];
 
 const WORKLOADS: [&str; 3] = ["aes-128-cbc", "sha256", "aes-128-gcm"];
@@ -96,11 +99,32 @@ struct Column {
 
 impl Column {
     fn device(&self) -> Option<String> {
-        match self.kind {
+        match &self.kind {
             Kind::KernelModule => Some("/dev/crypto".to_owned()),
+            Kind::Daemon(_) if self.mounts() => Some(format!("/tmp/mount-{}/crypto", self.key)),
             Kind::Daemon(_) => Some(format!("/dev/crypto-{}", self.key)),
             _ => None,
         }
+    }
+
+    /// Whether this daemon serves from a FUSE mount rather than a CUSE device.
+    fn mounts(&self) -> bool {
+        matches!(&self.kind, Kind::Daemon(args) if args.ends_with("--mount"))
+    }
+
+    /// The daemon's arguments: where it serves, then the column's options.
+    fn daemon_args(&self, options: &str) -> Vec<String> {
+        let place = if self.mounts() {
+            format!("/tmp/mount-{}", self.key)
+        } else {
+            format!("--name=crypto-{}", self.key)
+        };
+        let mut args: Vec<String> = ["--foreground", "--log-level", "warn"]
+            .map(String::from)
+            .to_vec();
+        args.extend(options.split_whitespace().map(String::from));
+        args.push(place);
+        args
     }
 
     /// Whether this is a daemon reaching callers' buffers with process_vm_readv/writev.
@@ -793,7 +817,8 @@ fn render_markdown(header: &str, kmod: bool, t: &Table) -> String {
     }
     out.push_str(
         "MB/s are 10^6 bytes of input per second. Daemon columns: `/dev/crypto-*` served by \
-         `cryptodev-cuse` with the backend and `--memory-access` mode named; RETRY carries at \
+         `cryptodev-cuse` with the backend and `--memory-access` mode named (`mount`: the ioctl \
+         file of a FUSE mount, `--mount DIR`, direct memory); RETRY carries at \
          most 128 KiB per direction, hence `n/a (E2BIG)`. The round trip is an ioctl the \
          device does not know. The `alternating` rows time a 16-byte \
          CIOCCRYPT and an unknown ioctl in turn on one open file, so that their ratio is taken \
@@ -1048,9 +1073,7 @@ fn guest(client: &Path, daemon: &Path, millis: u64, ko: Option<&Path>) -> Result
     for c in &cols {
         if let (Kind::Daemon(args), Some(dev)) = (&c.kind, c.device()) {
             let child = Command::new(daemon)
-                .args(["--foreground", "--log-level", "warn", "--name"])
-                .arg(&dev["/dev/".len()..])
-                .args(args.split_whitespace())
+                .args(c.daemon_args(args))
                 .stdin(Stdio::null())
                 .spawn()
                 .map_err(|e| format!("starting {}: {e}", daemon.display()))?;
