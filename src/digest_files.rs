@@ -200,22 +200,22 @@ impl Device for DigestFile {
     fn read(&self, fh: u64, size: usize) -> Result<Vec<u8>, Errno> {
         let file = self.open_digest(fh)?;
         let mut file = lock(&file);
-        if let State::Absorbing(_) = file.state {
-            let State::Absorbing(mut context) = std::mem::replace(&mut file.state, State::Broken)
-            else {
-                unreachable!("matched above")
-            };
-            let mut digest = Zeroizing::new(vec![0u8; self.alg.digest_size() as usize]);
-            context.finish(&mut digest).map_err(|e| {
-                tracing::warn!(alg = ?self.alg, "digest file finish failed: {e}");
-                Errno::EIO
-            })?;
-            file.state = State::Reading {
-                context,
-                output: self.encode(&digest),
-                taken: 0,
-            };
-        }
+        // The first read finishes the digest; a failed finish leaves the file Broken.
+        file.state = match std::mem::replace(&mut file.state, State::Broken) {
+            State::Absorbing(mut context) => {
+                let mut digest = Zeroizing::new(vec![0u8; self.alg.digest_size() as usize]);
+                context.finish(&mut digest).map_err(|e| {
+                    tracing::warn!(alg = ?self.alg, "digest file finish failed: {e}");
+                    Errno::EIO
+                })?;
+                State::Reading {
+                    context,
+                    output: self.encode(&digest),
+                    taken: 0,
+                }
+            }
+            other => other,
+        };
         match &mut file.state {
             // Nothing to take a MAC with yet.
             State::AwaitingKey => Err(Errno::ENOKEY),

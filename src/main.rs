@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     }
     let sink = LogSink::stderr();
     // Colour only for a terminal that stays the destination (not once the daemon detaches).
-    let detaching = !options.foreground && std::env::var_os("NOTIFY_SOCKET").is_none();
+    let detaching = detaches(&options);
     logging::init(
         &sink,
         &options.log_level,
@@ -201,6 +201,14 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
             } else {
                 Access::Direct
             };
+            if access != wanted {
+                tracing::warn!(
+                    "this kernel's CUSE does not offer unrestricted ioctls: no RETRY rounds. \
+                     Callers' buffers are reached directly (process_vm_readv/writev, \
+                     CAP_SYS_PTRACE kept): callers in another pid namespace, or that a security \
+                     module keeps the daemon from tracing, get EPERM"
+                );
+            }
             (channel, access, format!("/dev/{}", options.name), None)
         }
         Some(dir) => {
@@ -218,22 +226,14 @@ fn run(options: &Options, sink: &LogSink) -> Result<(), Failure> {
                 .into());
             }
             let channel = Arc::new(mount::mount(dir, &options.fuse_device)?);
-            let keeper = start_mount_keeper(dir, detaching(options, &service_manager))?;
+            let keeper = start_mount_keeper(dir, detaches(options))?;
             mount::handshake(&channel)?;
             let path = dir.join(&options.name).display().to_string();
             (channel, Access::Direct, path, Some(keeper))
         }
     };
-    if options.mount.is_none() && access != wanted {
-        tracing::warn!(
-            "this kernel's CUSE does not offer unrestricted ioctls: no RETRY rounds. Callers' \
-             buffers are reached directly (process_vm_readv/writev, CAP_SYS_PTRACE kept): \
-             callers in another pid namespace, or that a security module keeps the daemon \
-             from tracing, get EPERM"
-        );
-    }
 
-    if detaching(options, &service_manager) {
+    if detaches(options) {
         // Connected now: the sandbox allows no new connections.
         if let Err(e) = sink.switch_to_syslog(Path::new(logging::SYSLOG_SOCKET), "cryptodev-cuse") {
             tracing::warn!(
@@ -392,9 +392,10 @@ fn mount_tree(
     Ok(tree)
 }
 
-/// Whether the daemon detaches once serving (not in the foreground, not under systemd).
-fn detaching(options: &Options, service_manager: &Option<ServiceManager>) -> bool {
-    !options.foreground && service_manager.is_none()
+/// Whether the daemon detaches once serving: not in the foreground, and not under a service
+/// manager (`NOTIFY_SOCKET`, which `ServiceManager::from_environment` connects to).
+fn detaches(options: &Options) -> bool {
+    !options.foreground && std::env::var_os("NOTIFY_SOCKET").is_none()
 }
 
 /// Starts the keeper that unmounts `dir` once this process is gone (it may not unmount itself

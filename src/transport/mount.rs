@@ -397,18 +397,18 @@ pub fn answer(tree: &Tree, nodeid: u64, operation: &Operation<'_>) -> Option<Nod
 /// Opcodes that would create, remove, rename or link names, or set extended attributes: the
 /// tree is fixed.
 const CHANGES_THE_TREE: &[u32] = &[
-    6,  // SYMLINK
-    8,  // MKNOD
-    9,  // MKDIR
-    10, // UNLINK
-    11, // RMDIR
-    12, // RENAME
-    13, // LINK
-    21, // SETXATTR
-    24, // REMOVEXATTR
-    35, // CREATE
-    45, // RENAME2
-    51, // TMPFILE
+    FUSE_SYMLINK,
+    FUSE_MKNOD,
+    FUSE_MKDIR,
+    FUSE_UNLINK,
+    FUSE_RMDIR,
+    FUSE_RENAME,
+    FUSE_LINK,
+    FUSE_SETXATTR,
+    FUSE_REMOVEXATTR,
+    FUSE_CREATE,
+    FUSE_RENAME2,
+    FUSE_TMPFILE,
 ];
 
 /// Mounts an empty FUSE file system on `dir` (created if missing) through `fuse_device`
@@ -643,11 +643,14 @@ mod tests {
             Some(NodeAnswer::Error(Errno::EPERM))
         );
         assert_eq!(
-            answer(&tree, FUSE_ROOT_ID, &Operation::Other(9)),
+            answer(&tree, FUSE_ROOT_ID, &Operation::Other(FUSE_MKDIR)),
             Some(NodeAnswer::Error(Errno::EPERM)),
             "mkdir"
         );
-        assert_eq!(answer(&tree, md5.nodeid, &Operation::Other(39)), None);
+        assert_eq!(
+            answer(&tree, md5.nodeid, &Operation::Other(FUSE_IOCTL)),
+            None
+        );
     }
 
     #[test]

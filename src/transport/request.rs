@@ -72,6 +72,19 @@ fn body<T: Pod>(bytes: &[u8]) -> Option<(T, &[u8])> {
 }
 
 impl Operation<'_> {
+    /// Whether this operation goes to the device of an open file (or opens one).
+    pub fn is_file_operation(&self) -> bool {
+        matches!(
+            self,
+            Operation::Open(_)
+                | Operation::Release(_)
+                | Operation::Read { .. }
+                | Operation::Write { .. }
+                | Operation::Ioctl { .. }
+                | Operation::Poll(_)
+        )
+    }
+
     /// Whether only a FUSE mount gets this operation: a CUSE connection answers it ENOSYS,
     /// as any opcode CUSE does not send.
     pub fn is_mount_only(&self) -> bool {

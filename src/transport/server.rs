@@ -34,17 +34,17 @@ pub enum ServeError {
     NoPermission { path: String, source: io::Error },
     #[error("cannot open {path}: {source}")]
     Open { path: String, source: io::Error },
-    #[error("reading from the CUSE channel failed: {0}")]
+    #[error("reading from the kernel's connection failed: {0}")]
     Read(io::Error),
-    #[error("replying on the CUSE channel failed: {0}")]
+    #[error("replying on the kernel's connection failed: {0}")]
     Write(io::Error),
-    #[error("the kernel closed the CUSE connection before CUSE_INIT")]
+    #[error("the kernel closed the connection before its INIT")]
     ClosedBeforeInit,
     #[error("the kernel's first request is malformed: {0}")]
     Malformed(String),
     #[error("cannot start a worker thread: {0}")]
     Spawn(io::Error),
-    #[error("the kernel's first request was opcode {0}, not CUSE_INIT")]
+    #[error("the kernel's first request was opcode {0}, not its INIT")]
     NotInit(u32),
     #[error("kernel speaks FUSE {major}.{minor}; need 7.{MIN_KERNEL_MINOR} or later")]
     Version { major: u32, minor: u32 },
@@ -147,7 +147,7 @@ impl Shutdown {
 
 /// Reads one request, retrying reads that a signal or an interrupted request cut short.
 /// `Ok(None)`: the connection is gone (the device was removed or aborted).
-pub(super) fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
+fn receive(channel: &Channel, buf: &mut [u8]) -> io::Result<Option<usize>> {
     loop {
         match channel.receive(buf) {
             Ok(0) => return Ok(None),
@@ -283,11 +283,6 @@ pub fn dispatch(channel: &Channel, device: &dyn Device, bytes: &[u8]) {
     dispatch_with(channel, Target::Device(device), bytes, None);
 }
 
-/// [`dispatch`] for a FUSE mount's connection.
-pub fn dispatch_mount(channel: &Channel, tree: &Tree, bytes: &[u8]) {
-    dispatch_with(channel, Target::Mount(tree), bytes, None);
-}
-
 /// Where deferred answers are computed, and the channel they are sent on from there.
 struct Deferrals<'a> {
     channel: &'a Arc<Channel>,
@@ -372,16 +367,10 @@ fn serve_one(
         uid: header.uid,
         gid: header.gid,
     };
-    let for_device = matches!(
-        request.operation,
-        Operation::Open(_)
-            | Operation::Release(_)
-            | Operation::Read { .. }
-            | Operation::Write { .. }
-            | Operation::Ioctl { .. }
-            | Operation::Poll(_)
-    );
-    let device = match (for_device, target.device(header.nodeid)) {
+    let device = match (
+        request.operation.is_file_operation(),
+        target.device(header.nodeid),
+    ) {
         (false, _) => return serve_other(channel, request),
         (true, Some(device)) => device,
         (true, None) => {
